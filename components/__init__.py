@@ -1,0 +1,1 @@
+"""greenlight's ComponentResources and the typed settings they take."""

@@ -1,0 +1,119 @@
+"""Rules across settings that no single field can check: prod minimums and required pairs.
+
+Each rule returns problems in the same shape as field errors: key, value, what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.settings import Resources, Settings
+
+# Prod minimums from the production-readiness checklist (DESIGN.md).
+PROD_MIN_REPLICAS = 2
+
+
+def _problem(key: str, value: object, allowed: str) -> str:
+    return f"greenlight:{key} = {value!r} is not allowed; allowed: {allowed}"
+
+
+def _resources(key: str, res: Resources) -> list[str]:
+    from components.settings import cpu_millicores, memory_bytes
+
+    problems = []
+    try:
+        if cpu_millicores(res.cpu_request) > cpu_millicores(res.cpu_limit):
+            problems.append(_problem(f"{key}.cpuRequest", res.cpu_request, f"at most cpuLimit ({res.cpu_limit})"))
+        if memory_bytes(res.memory_request) > memory_bytes(res.memory_limit):
+            problems.append(
+                _problem(f"{key}.memoryRequest", res.memory_request, f"at most memoryLimit ({res.memory_limit})")
+            )
+    except (ValueError, AssertionError):
+        pass  # malformed quantities are already reported by their field checks
+    return problems
+
+
+def _images(s: Settings) -> list[str]:
+    problems = []
+    keyed = {"app.image": s.app.image} if s.release.strategy == "rolling" else {
+        "release.blue.image": s.release.blue.image,
+        "release.green.image": s.release.green.image,
+    }
+    for key, image in keyed.items():
+        if image == "":
+            problems.append(_problem(key, image, "an image reference pinned by digest, or 'build' (required)"))
+        elif image.rsplit("/", 1)[-1].split("@")[0].endswith(":latest"):
+            problems.append(_problem(key, image, "an immutable reference; 'latest' is a mutable tag"))
+        elif s.is_prod and image != "build" and "@sha256:" not in image:
+            problems.append(_problem(key, image, "in prod, an image pinned by digest (name@sha256:<digest>) or 'build'"))
+    return problems
+
+
+def _prod_minimums(s: Settings) -> list[str]:
+    if not s.is_prod:
+        return []
+    problems = []
+    if not s.app.autoscaling.enabled and s.app.replicas < PROD_MIN_REPLICAS:
+        problems.append(_problem("app.replicas", s.app.replicas, f"at least {PROD_MIN_REPLICAS} in prod"))
+    if s.app.autoscaling.enabled and s.app.autoscaling.min_replicas < PROD_MIN_REPLICAS:
+        problems.append(
+            _problem("app.autoscaling.minReplicas", s.app.autoscaling.min_replicas, f"at least {PROD_MIN_REPLICAS} in prod")
+        )
+    if not s.monitoring.enabled:
+        problems.append(_problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
+    if s.pagerduty_routing_key is None:
+        problems.append("greenlight:pagerdutyRoutingKey is missing; allowed: a secure value (critical alerts must page someone in prod)")
+    if s.database.enabled and not s.database.backup.enabled:
+        problems.append(_problem("database.backup.enabled", False, "true in prod (backup and disaster recovery)"))
+    if s.release.scale_down_idle and s.release.strategy == "blue-green":
+        pass  # allowed: the user chose cost over instant rollback; the policy pack warns
+    return problems
+
+
+def _pairs(s: Settings) -> list[str]:
+    problems = []
+    a = s.app.autoscaling
+    if a.min_replicas > a.max_replicas:
+        problems.append(_problem("app.autoscaling.minReplicas", a.min_replicas, f"at most maxReplicas ({a.max_replicas})"))
+    if s.app.ingress.enabled and not s.app.ingress.host:
+        problems.append(_problem("app.ingress.host", "", "a DNS name when ingress.enabled is true (required)"))
+    if s.monitoring.enabled and s.grafana_admin_password is None:
+        problems.append("greenlight:grafanaAdminPassword is missing; allowed: a secure value (required when monitoring is enabled)")
+    if s.monitoring.enabled and s.monitoring.loki_storage == "s3":
+        if not s.monitoring.loki_bucket:
+            problems.append(_problem("monitoring.lokiBucket", "", "a bucket name when lokiStorage is s3 (required)"))
+        if s.loki_secret_access_key is None:
+            problems.append("greenlight:lokiSecretAccessKey is missing; allowed: a secure value (required when lokiStorage is s3)")
+    b = s.database.backup
+    if s.database.enabled and b.enabled:
+        if not b.destination_path.startswith("s3://"):
+            problems.append(_problem("database.backup.destinationPath", b.destination_path, "an s3://bucket/path (required when backup is enabled)"))
+        if s.backup_secret_access_key is None:
+            problems.append("greenlight:backupSecretAccessKey is missing; allowed: a secure value (required when backup is enabled)")
+    if s.database.enabled and s.database.restore.enabled and not s.database.restore.source_cluster:
+        problems.append(_problem("database.restore.sourceCluster", "", "the cluster to restore from (required when restore is enabled)"))
+    if s.builds_image and not s.image.username:
+        problems.append(_problem("image.username", "", "a registry user when an image is 'build' (required)"))
+    if s.builds_image and s.registry_password is None:
+        problems.append("greenlight:registryPassword is missing; allowed: a secure value (required when an image is 'build')")
+    if s.release.strategy != "canary" and s.release.canary_weight:
+        problems.append(_problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
+    for name in s.app.env:
+        from components.settings import _SECRET_ENV
+
+        if _SECRET_ENV.search(name):
+            problems.append(
+                _problem(f"app.env.{name}", "[plaintext]", "non-secret values only; secrets travel as Pulumi secrets, never as plain env")
+            )
+    return problems
+
+
+def check(s: Settings) -> list[str]:
+    return [
+        *_resources("app.resources", s.app.resources),
+        *_resources("database.resources", s.database.resources),
+        *_images(s),
+        *_prod_minimums(s),
+        *_pairs(s),
+    ]

@@ -1,0 +1,208 @@
+"""Drives a policy pack over the analyzer gRPC protocol, as `pulumi preview --policy-pack` does.
+
+The pack runs as its own process (`python <pack>/__main__.py`, port on its first stdout line);
+we configure it, remediate and analyze each resource with its options, then analyze the stack.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+
+from offline.engine import STACK_TYPE, Resource
+from offline.stackconfig import StackConfig, UsageError
+
+LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+STARTUP_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    pack: str
+    level: str
+    urn: str
+    message: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Remediation:
+    policy: str
+    urn: str
+    description: str
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(json.loads(json.dumps(value, default=str)))
+    return message
+
+
+class PolicyPack:
+    """One running policy pack process and a stub speaking the Analyzer service."""
+
+    def __init__(self, pack_dir: Path) -> None:
+        main = pack_dir / "__main__.py"
+        if not main.is_file():
+            raise UsageError(f"--policy-pack {pack_dir}: no __main__.py there")
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", str(main.resolve())],
+            cwd=pack_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first_line = self.process.stdout.readline().strip()
+        if not first_line.isdigit():
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise UsageError(f"policy pack {pack_dir} did not start: {err.strip()[-2000:] or first_line}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        grpc.channel_ready_future(self.channel).result(timeout=STARTUP_SECONDS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def close(self) -> None:
+        self.channel.close()
+        self.process.kill()
+        self.process.communicate(timeout=10)
+
+    def __enter__(self) -> PolicyPack:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def configure(self, config_file: Path | None, stack: StackConfig) -> dict[str, str]:
+        """Resolves levels and properties per policy, validates them, sends Configure."""
+        policies = {p.name: p for p in self.info.policies}
+        given: dict[str, Any] = {}
+        if config_file is not None:
+            try:
+                given = json.loads(config_file.read_text())
+            except (OSError, json.JSONDecodeError) as err:
+                raise UsageError(f"--policy-pack-config {config_file}: {err}") from None
+        unknown = sorted(set(given) - set(policies) - {"all"})
+        if unknown:
+            raise UsageError(
+                f"--policy-pack-config {config_file}: unknown policies {', '.join(unknown)}; "
+                f"known: all, {', '.join(sorted(policies))}"
+            )
+        initial = {k: json_format.MessageToDict(v) for k, v in self.info.initialConfig.items()}
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        levels: dict[str, str] = {}
+        for name, policy in policies.items():
+            level = LEVEL_NAMES[policy.enforcementLevel]
+            properties: dict[str, Any] = {}
+            for source in (initial.get(name), given.get("all"), given.get(name)):
+                if isinstance(source, str):
+                    level = source
+                elif isinstance(source, dict):
+                    source = dict(source)
+                    level = source.pop("enforcementLevel", level)
+                    properties.update(source)
+            if level not in LEVELS:
+                raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
+            schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
+            if schema.get("properties"):
+                full = {"type": "object", "additionalProperties": False, **schema}
+                for prop, spec in full["properties"].items():
+                    if "default" in spec:
+                        properties.setdefault(prop, spec["default"])
+                try:
+                    jsonschema.validate(properties, full)
+                except jsonschema.ValidationError as err:
+                    raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
+            elif properties:
+                raise UsageError(f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}")
+            request.policyConfig[name].enforcementLevel = LEVELS[level]  # type: ignore[assignment]
+            request.policyConfig[name].properties.update(properties)
+            levels[name] = level
+        try:
+            self.stub.ConfigureStack(
+                analyzer_pb2.AnalyzerStackConfigureRequest(
+                    stack=stack.stack, project=stack.project, dry_run=True,
+                    config=stack.config, config_secret_keys=sorted(stack.secret_keys),
+                )
+            )
+        except grpc.RpcError as err:  # older SDKs do not implement it
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+        self.stub.Configure(request)
+        return levels
+
+    # -- analysis ------------------------------------------------------------------------------
+
+    def _options(self, r: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+        return analyzer_pb2.AnalyzerResourceOptions(
+            protect=r.protect, ignoreChanges=r.ignore_changes, deleteBeforeReplace=r.delete_before_replace,
+            deleteBeforeReplaceDefined=True, aliases=r.aliases, parent=r.parent,
+        )
+
+    def remediate(self, r: Resource) -> list[Remediation]:
+        """Applies remediations to the resource's inputs, as the engine does before Analyze."""
+        response = self.stub.Remediate(
+            analyzer_pb2.AnalyzeRequest(
+                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r)
+            )
+        )
+        done = []
+        for rem in response.remediations:
+            if rem.HasField("properties"):
+                r.inputs = json_format.MessageToDict(rem.properties)
+                done.append(Remediation(rem.policyName, r.urn, rem.description))
+        return done
+
+    def analyze(self, r: Resource) -> list[Violation]:
+        response = self.stub.Analyze(
+            analyzer_pb2.AnalyzeRequest(
+                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r)
+            )
+        )
+        return [self._violation(d, r.urn) for d in response.diagnostics]
+
+    def analyze_stack(self, resources: list[Resource]) -> list[Violation]:
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            item = request.resources.add(
+                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r),
+                parent=r.parent, dependencies=r.dependencies,
+            )
+            for key, urns in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(urns)
+        return [self._violation(d, "") for d in self.stub.AnalyzeStack(request).diagnostics]
+
+    def _violation(self, d: Any, urn: str) -> Violation:
+        return Violation(
+            policy=d.policyName, pack=d.policyPackName or self.info.name, level=LEVEL_NAMES[d.enforcementLevel],
+            urn=d.urn or urn, message=d.message, description=d.description,
+        )
+
+
+def run_pack(
+    pack_dir: Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
+) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
+    with PolicyPack(pack_dir) as pack:
+        levels = pack.configure(config_file, stack)
+        analyzed = [r for r in resources if r.type != STACK_TYPE]
+        remediations = [rem for r in analyzed for rem in pack.remediate(r)]
+        violations = [v for r in analyzed for v in pack.analyze(r)]
+        violations += pack.analyze_stack(resources)
+    return violations, remediations, levels
+
+
+__all__ = ["run_pack", "Violation", "Remediation", "plugin_pb2"]
