@@ -5,6 +5,7 @@ Each rule returns problems in the same shape as field errors: key, value, what i
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ PROD_MIN_REPLICAS = 2
 
 
 def _problem(key: str, value: object, allowed: str) -> str:
-    return f"greenlight:{key} = {value!r} is not allowed; allowed: {allowed}"
+    return f"greenlight:{key} = {json.dumps(value)} is not allowed; allowed: {allowed}"
 
 
 def _resources(key: str, res: Resources) -> list[str]:
@@ -36,17 +37,25 @@ def _resources(key: str, res: Resources) -> list[str]:
 
 def _images(s: Settings) -> list[str]:
     problems = []
-    keyed = {"app.image": s.app.image} if s.release.strategy == "rolling" else {
-        "release.blue.image": s.release.blue.image,
-        "release.green.image": s.release.green.image,
-    }
+    keyed = (
+        {"app.image": s.app.image}
+        if s.release.strategy == "rolling"
+        else {
+            "release.blue.image": s.release.blue.image,
+            "release.green.image": s.release.green.image,
+        }
+    )
     for key, image in keyed.items():
         if image == "":
             problems.append(_problem(key, image, "an image reference pinned by digest, or 'build' (required)"))
         elif image.rsplit("/", 1)[-1].split("@")[0].endswith(":latest"):
             problems.append(_problem(key, image, "an immutable reference; 'latest' is a mutable tag"))
+        elif image != "build" and ":" not in image.rsplit("/", 1)[-1] and "@" not in image:
+            problems.append(_problem(key, image, "an immutable reference with a tag or digest (no tag means 'latest')"))
         elif s.is_prod and image != "build" and "@sha256:" not in image:
-            problems.append(_problem(key, image, "in prod, an image pinned by digest (name@sha256:<digest>) or 'build'"))
+            problems.append(
+                _problem(key, image, "in prod, an image pinned by digest (name@sha256:<digest>) or 'build'")
+            )
     return problems
 
 
@@ -58,12 +67,16 @@ def _prod_minimums(s: Settings) -> list[str]:
         problems.append(_problem("app.replicas", s.app.replicas, f"at least {PROD_MIN_REPLICAS} in prod"))
     if s.app.autoscaling.enabled and s.app.autoscaling.min_replicas < PROD_MIN_REPLICAS:
         problems.append(
-            _problem("app.autoscaling.minReplicas", s.app.autoscaling.min_replicas, f"at least {PROD_MIN_REPLICAS} in prod")
+            _problem(
+                "app.autoscaling.minReplicas", s.app.autoscaling.min_replicas, f"at least {PROD_MIN_REPLICAS} in prod"
+            )
         )
     if not s.monitoring.enabled:
         problems.append(_problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:
-        problems.append("greenlight:pagerdutyRoutingKey is missing; allowed: a secure value (critical alerts must page someone in prod)")
+        problems.append(
+            "greenlight:pagerdutyRoutingKey is missing; allowed: a secure value (critical alerts page someone)"
+        )
     if s.database.enabled and not s.database.backup.enabled:
         problems.append(_problem("database.backup.enabled", False, "true in prod (backup and disaster recovery)"))
     if s.release.scale_down_idle and s.release.strategy == "blue-green":
@@ -75,28 +88,48 @@ def _pairs(s: Settings) -> list[str]:
     problems = []
     a = s.app.autoscaling
     if a.min_replicas > a.max_replicas:
-        problems.append(_problem("app.autoscaling.minReplicas", a.min_replicas, f"at most maxReplicas ({a.max_replicas})"))
+        problems.append(
+            _problem("app.autoscaling.minReplicas", a.min_replicas, f"at most maxReplicas ({a.max_replicas})")
+        )
     if s.app.ingress.enabled and not s.app.ingress.host:
         problems.append(_problem("app.ingress.host", "", "a DNS name when ingress.enabled is true (required)"))
     if s.monitoring.enabled and s.grafana_admin_password is None:
-        problems.append("greenlight:grafanaAdminPassword is missing; allowed: a secure value (required when monitoring is enabled)")
+        problems.append(
+            "greenlight:grafanaAdminPassword is missing; allowed: a secure value (required when monitoring is enabled)"
+        )
     if s.monitoring.enabled and s.monitoring.loki_storage == "s3":
         if not s.monitoring.loki_bucket:
             problems.append(_problem("monitoring.lokiBucket", "", "a bucket name when lokiStorage is s3 (required)"))
         if s.loki_secret_access_key is None:
-            problems.append("greenlight:lokiSecretAccessKey is missing; allowed: a secure value (required when lokiStorage is s3)")
+            problems.append(
+                "greenlight:lokiSecretAccessKey is missing; allowed: a secure value (required when lokiStorage is s3)"
+            )
     b = s.database.backup
     if s.database.enabled and b.enabled:
         if not b.destination_path.startswith("s3://"):
-            problems.append(_problem("database.backup.destinationPath", b.destination_path, "an s3://bucket/path (required when backup is enabled)"))
+            problems.append(
+                _problem(
+                    "database.backup.destinationPath",
+                    b.destination_path,
+                    "an s3://bucket/path (required when backup is enabled)",
+                )
+            )
         if s.backup_secret_access_key is None:
-            problems.append("greenlight:backupSecretAccessKey is missing; allowed: a secure value (required when backup is enabled)")
+            problems.append(
+                "greenlight:backupSecretAccessKey is missing; allowed: a secure value (required when backup is enabled)"
+            )
     if s.database.enabled and s.database.restore.enabled and not s.database.restore.source_cluster:
-        problems.append(_problem("database.restore.sourceCluster", "", "the cluster to restore from (required when restore is enabled)"))
+        problems.append(
+            _problem(
+                "database.restore.sourceCluster", "", "the cluster to restore from (required when restore is enabled)"
+            )
+        )
     if s.builds_image and not s.image.username:
         problems.append(_problem("image.username", "", "a registry user when an image is 'build' (required)"))
     if s.builds_image and s.registry_password is None:
-        problems.append("greenlight:registryPassword is missing; allowed: a secure value (required when an image is 'build')")
+        problems.append(
+            "greenlight:registryPassword is missing; allowed: a secure value (required when an image is 'build')"
+        )
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(_problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
     for name in s.app.env:
@@ -104,7 +137,11 @@ def _pairs(s: Settings) -> list[str]:
 
         if _SECRET_ENV.search(name):
             problems.append(
-                _problem(f"app.env.{name}", "[plaintext]", "non-secret values only; secrets travel as Pulumi secrets, never as plain env")
+                _problem(
+                    f"app.env.{name}",
+                    "[plaintext]",
+                    "non-secret values only; secrets travel as Pulumi secrets, never as plain env",
+                )
             )
     return problems
 

@@ -211,15 +211,16 @@ class Reader:
 
 def _unwrap_optional(tp: Any) -> Any:
     args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if typing.get_origin(tp) in (typing.Union, getattr(__import__("types"), "UnionType")) and len(args) == 1:
+    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
         return args[0]
     return tp
 
 
 def _empty(tp: Any) -> Any:
     tp = _unwrap_optional(tp)
-    if dataclasses.is_dataclass(tp):
-        return tp(**{f.name: _empty(f.type) for f in dataclasses.fields(tp)})  # type: ignore[arg-type]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _empty(hints[f.name]) for f in dataclasses.fields(tp)})
     return {str: "", int: 0, float: 0.0, bool: False, Secret: None}.get(tp, {})
 
 
@@ -242,6 +243,6 @@ def field_docs(cls: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
             shown = ", ".join(f"{env}: {json.dumps(v)}" for env, v in per_env.items())
             if default is not None:
                 shown += f", else {json.dumps(default)}"
-        kind = "secret" if tp is Secret else _describe(tp)
+        kind = "secret" if tp is Secret else (f.metadata.get("allowed") or _describe(tp))
         rows.append((key, kind, shown, f.metadata.get("doc", "")))
     return rows

@@ -74,24 +74,26 @@ _MEM_ALLOWED = "a memory quantity such as 256Mi or 1Gi"
 class Resources:
     cpu_request: str = setting("100m", check=_matches(_CPU), allowed=_CPU_ALLOWED, doc="CPU request")
     cpu_limit: str = setting("500m", check=_matches(_CPU), allowed=_CPU_ALLOWED, doc="CPU limit")
-    memory_request: str = setting(
-        "128Mi", check=_matches(_MEMORY), allowed=_MEM_ALLOWED, doc="memory request"
-    )
-    memory_limit: str = setting(
-        "256Mi", check=_matches(_MEMORY), allowed=_MEM_ALLOWED, doc="memory limit"
-    )
+    memory_request: str = setting("128Mi", check=_matches(_MEMORY), allowed=_MEM_ALLOWED, doc="memory request")
+    memory_limit: str = setting("256Mi", check=_matches(_MEMORY), allowed=_MEM_ALLOWED, doc="memory limit")
 
 
 @dataclass(frozen=True)
 class Autoscaling:
     enabled: bool = setting(False, env_default={"staging": True, "prod": True}, doc="create an HPA")
     min_replicas: int = setting(
-        1, check=_between(1, 100), allowed="an integer from 1 to 100",
-        env_default={"staging": 2, "prod": 3}, doc="HPA minimum",
+        1,
+        check=_between(1, 100),
+        allowed="an integer from 1 to 100",
+        env_default={"staging": 2, "prod": 3},
+        doc="HPA minimum",
     )
     max_replicas: int = setting(
-        3, check=_between(1, 500), allowed="an integer from 1 to 500",
-        env_default={"staging": 4, "prod": 10}, doc="HPA maximum",
+        3,
+        check=_between(1, 500),
+        allowed="an integer from 1 to 500",
+        env_default={"staging": 4, "prod": 10},
+        doc="HPA maximum",
     )
     target_cpu_utilization: int = setting(
         70, check=_between(10, 100), allowed="a percentage from 10 to 100", doc="HPA CPU target"
@@ -107,7 +109,9 @@ class Ingress:
         "", check=_matches(_DNS_NAME, True), allowed="a Secret name", doc="TLS Secret (cert-manager)"
     )
     source_namespace: str = setting(
-        "ingress-nginx", check=_matches(_DNS_LABEL), allowed="a namespace name",
+        "ingress-nginx",
+        check=_matches(_DNS_LABEL),
+        allowed="a namespace name",
         doc="namespace of the ingress controller allowed in by the NetworkPolicy",
     )
 
@@ -116,20 +120,29 @@ class Ingress:
 class AppSettings:
     name: str = setting("web", check=_matches(_DNS_LABEL), allowed="a DNS-1123 label", doc="app name")
     image: str = setting(
-        "", check=_image_ok, allowed="an image reference (registry/name@sha256:<digest>) or 'build'",
+        "",
+        check=_image_ok,
+        allowed="an image reference (registry/name@sha256:<digest>) or 'build'",
         doc="image of the rolling track; 'build' uses the image built from app/",
     )
     version: str = setting(
-        "1.0.0", check=_matches(_SEMVER), allowed="a semantic version such as 1.4.2",
+        "1.0.0",
+        check=_matches(_SEMVER),
+        allowed="a semantic version such as 1.4.2",
         doc="app.kubernetes.io/version of the rolling track",
     )
-    port: int = setting(8080, check=_between(1024, 65535), allowed="a port from 1024 to 65535")
+    port: int = setting(8080, check=_between(1024, 65535), allowed="a port from 1024 to 65535", doc="container port")
     replicas: int = setting(
-        1, check=_between(1, 100), allowed="an integer from 1 to 100",
-        env_default={"staging": 2, "prod": 3}, doc="replicas when autoscaling is off",
+        1,
+        check=_between(1, 100),
+        allowed="an integer from 1 to 100",
+        env_default={"staging": 2, "prod": 3},
+        doc="replicas when autoscaling is off",
     )
     drain_seconds: int = setting(
-        20, check=_between(1, 300), allowed="seconds from 1 to 300",
+        20,
+        check=_between(1, 300),
+        allowed="seconds from 1 to 300",
         doc="time a pod keeps serving after SIGTERM; preStop and grace period cover it",
     )
     resources: Resources = setting(Resources())
@@ -144,25 +157,29 @@ class AppSettings:
 class ImageBuild:
     registry: str = setting("ghcr.io", doc="registry server the built image is pushed to")
     repository: str = setting(
-        "acme/greenlight-web", check=_matches(_IMAGE), allowed="a repository path",
+        "acme/greenlight-web",
+        check=_matches(_IMAGE),
+        allowed="a repository path",
         doc="repository under the registry",
     )
     username: str = setting("", doc="registry user; the password is greenlight:registryPassword")
     platform: str = setting(
-        "linux/amd64", check=_one_of("linux/amd64", "linux/arm64"),
-        allowed="linux/amd64 or linux/arm64", doc="target platform",
+        "linux/amd64",
+        check=_one_of("linux/amd64", "linux/arm64"),
+        allowed="linux/amd64 or linux/arm64",
+        doc="target platform",
     )
 
 
 @dataclass(frozen=True)
 class Track:
     image: str = setting(
-        "", check=_image_ok, allowed="an image reference pinned by digest, or 'build'",
+        "",
+        check=_image_ok,
+        allowed="an image reference pinned by digest, or 'build'",
         doc="image of this color",
     )
-    version: str = setting(
-        "1.0.0", check=_matches(_SEMVER), allowed="a semantic version", doc="version of this color"
-    )
+    version: str = setting("1.0.0", check=_matches(_SEMVER), allowed="a semantic version", doc="version of this color")
 
 
 @dataclass(frozen=True)
@@ -174,23 +191,25 @@ class Gate:
     max_p99_latency_seconds: float = setting(
         0.5, check=_between(0.001, 60), allowed="seconds from 0.001 to 60", doc="max p99 latency"
     )
-    window: str = setting(
-        "5m", check=_matches(_DURATION), allowed="a duration such as 5m", doc="query window"
-    )
+    window: str = setting("5m", check=_matches(_DURATION), allowed="a duration such as 5m", doc="query window")
     timeout_seconds: int = setting(
         300, check=_between(30, 3600), allowed="seconds from 30 to 3600", doc="gate Job deadline"
     )
     image: str = setting(
         "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
-        check=_image_ok, allowed="an image reference with curl", doc="image the gate Job runs",
+        check=_image_ok,
+        allowed="an image reference with curl",
+        doc="image the gate Job runs",
     )
 
 
 @dataclass(frozen=True)
 class ReleaseSettings:
     strategy: str = setting(
-        "rolling", check=_one_of("rolling", "blue-green", "canary"),
-        allowed="rolling, blue-green or canary", env_default={"prod": "blue-green"},
+        "rolling",
+        check=_one_of("rolling", "blue-green", "canary"),
+        allowed="rolling, blue-green or canary",
+        env_default={"prod": "blue-green"},
         doc="how new versions take traffic",
     )
     active_color: str = setting(
@@ -198,11 +217,11 @@ class ReleaseSettings:
     )
     blue: Track = setting(Track())
     green: Track = setting(Track())
-    scale_down_idle: bool = setting(
-        False, doc="scale the idle color to 0 (slower rollback, lower cost)"
-    )
+    scale_down_idle: bool = setting(False, doc="scale the idle color to 0 (slower rollback, lower cost)")
     canary_weight: int = setting(
-        0, check=_between(0, 100), allowed="a percentage from 0 to 100",
+        0,
+        check=_between(0, 100),
+        allowed="a percentage from 0 to 100",
         doc="share of traffic sent to the idle color (canary only)",
     )
     gateway_name: str = setting("public", doc="Gateway the canary HTTPRoute attaches to")
@@ -214,21 +233,32 @@ class ReleaseSettings:
 class MonitoringSettings:
     enabled: bool = setting(True, doc="install Prometheus, Alertmanager, Grafana, Loki and Alloy")
     namespace: str = setting(
-        "monitoring", check=_matches(_DNS_LABEL), allowed="a namespace name",
+        "monitoring",
+        check=_matches(_DNS_LABEL),
+        allowed="a namespace name",
         doc="namespace of the monitoring stack",
     )
     retention: str = setting(
-        "2d", check=_matches(_DURATION), allowed="a duration such as 15d",
-        env_default={"staging": "7d", "prod": "15d"}, doc="Prometheus retention",
+        "2d",
+        check=_matches(_DURATION),
+        allowed="a duration such as 15d",
+        env_default={"staging": "7d", "prod": "15d"},
+        doc="Prometheus retention",
     )
     storage_size: str = setting(
-        "10Gi", check=_matches(_MEMORY), allowed="a storage quantity such as 50Gi",
-        env_default={"prod": "100Gi"}, doc="Prometheus volume size",
+        "10Gi",
+        check=_matches(_MEMORY),
+        allowed="a storage quantity such as 50Gi",
+        env_default={"prod": "100Gi"},
+        doc="Prometheus volume size",
     )
     storage_class: str = setting("", doc="StorageClass for volumes (empty: cluster default)")
     loki_storage: str = setting(
-        "filesystem", check=_one_of("filesystem", "s3"), allowed="filesystem or s3",
-        env_default={"prod": "s3"}, doc="where Loki keeps chunks",
+        "filesystem",
+        check=_one_of("filesystem", "s3"),
+        allowed="filesystem or s3",
+        env_default={"prod": "s3"},
+        doc="where Loki keeps chunks",
     )
     loki_bucket: str = setting("", doc="object storage bucket for Loki (s3)")
     loki_endpoint: str = setting("", doc="S3 endpoint URL (empty: AWS)")
@@ -242,11 +272,15 @@ class MonitoringSettings:
 @dataclass(frozen=True)
 class AlertingSettings:
     availability_objective: float = setting(
-        99.9, check=_between(90, 99.999), allowed="a percentage from 90 to 99.999",
+        99.9,
+        check=_between(90, 99.999),
+        allowed="a percentage from 90 to 99.999",
         doc="SLO the burn-rate alerts protect",
     )
     error_rate_threshold: float = setting(
-        0.05, check=_between(0.001, 1), allowed="a ratio from 0.001 to 1",
+        0.05,
+        check=_between(0.001, 1),
+        allowed="a ratio from 0.001 to 1",
         doc="HighErrorRate threshold (checklist: 5%)",
     )
     latency_p99_seconds: float = setting(
@@ -255,10 +289,14 @@ class AlertingSettings:
     slack_channel: str = setting("#greenlight-alerts", doc="channel for warnings")
     runbook_base_url: str = setting(
         "https://github.com/acme/greenlight/blob/main/docs/runbooks",
-        check=lambda v: v.startswith("https://"), allowed="an https URL", doc="runbook links prefix",
+        check=lambda v: v.startswith("https://"),
+        allowed="an https URL",
+        doc="runbook links prefix",
     )
     for_scale: float = setting(
-        1.0, check=_between(0.001, 1), allowed="a factor from 0.001 to 1",
+        1.0,
+        check=_between(0.001, 1),
+        allowed="a factor from 0.001 to 1",
         doc="scales every `for` and window (tests only; 1 in real stacks)",
     )
 
@@ -267,11 +305,15 @@ class AlertingSettings:
 class Backup:
     enabled: bool = setting(False, env_default={"prod": True}, doc="base backups + WAL archiving")
     schedule: str = setting(
-        "0 0 2 * * *", check=_matches(_CRON6), allowed="a six-field cron (seconds first)",
+        "0 0 2 * * *",
+        check=_matches(_CRON6),
+        allowed="a six-field cron (seconds first)",
         doc="base backup schedule",
     )
     retention: str = setting(
-        "30d", check=_matches(re.compile(r"^\d+[dwm]$")), allowed="such as 30d, 4w or 3m",
+        "30d",
+        check=_matches(re.compile(r"^\d+[dwm]$")),
+        allowed="such as 30d, 4w or 3m",
         doc="backup retention policy",
     )
     destination_path: str = setting("", doc="s3://bucket/path for backups and WAL")
@@ -290,12 +332,18 @@ class Restore:
 class DatabaseSettings:
     enabled: bool = setting(True, doc="run PostgreSQL (CloudNativePG) for the app")
     instances: int = setting(
-        1, check=_between(1, 9), allowed="an integer from 1 to 9",
-        env_default={"staging": 2, "prod": 3}, doc="PostgreSQL instances",
+        1,
+        check=_between(1, 9),
+        allowed="an integer from 1 to 9",
+        env_default={"staging": 2, "prod": 3},
+        doc="PostgreSQL instances",
     )
     storage_size: str = setting(
-        "5Gi", check=_matches(_MEMORY), allowed="a storage quantity",
-        env_default={"prod": "50Gi"}, doc="volume size per instance",
+        "5Gi",
+        check=_matches(_MEMORY),
+        allowed="a storage quantity",
+        env_default={"prod": "50Gi"},
+        doc="volume size per instance",
     )
     storage_class: str = setting("", doc="StorageClass (empty: cluster default)")
     resources: Resources = setting(Resources())
@@ -305,17 +353,15 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    environment: str = setting(
-        check=_one_of(*ENVIRONMENTS), allowed="dev, staging or prod", doc="environment"
+    environment: str = setting(check=_one_of(*ENVIRONMENTS), allowed="dev, staging or prod", doc="environment")
+    team: str = setting(check=_matches(_LABEL_VALUE), allowed="a label value", doc="owning team (label `team`)")
+    cost_center: str = setting(check=_matches(_LABEL_VALUE), allowed="a label value", doc="label `cost-center`")
+    namespace: str = setting(
+        "",
+        check=_matches(_DNS_LABEL, True),
+        allowed="a namespace name",
+        doc="app namespace (default greenlight-<environment>)",
     )
-    team: str = setting(
-        check=_matches(_LABEL_VALUE), allowed="a label value", doc="owning team (label `team`)"
-    )
-    cost_center: str = setting(
-        check=_matches(_LABEL_VALUE), allowed="a label value", doc="label `cost-center`"
-    )
-    namespace: str = setting("", check=_matches(_DNS_LABEL, True), allowed="a namespace name",
-                             doc="app namespace (default greenlight-<environment>)")
     app: AppSettings = setting(AppSettings())
     image: ImageBuild = setting(ImageBuild())
     release: ReleaseSettings = setting(ReleaseSettings())

@@ -21,10 +21,21 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     preview = commands.add_parser("preview", help="run the program under mocks and report what it would create")
     preview.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
-    preview.add_argument("--cwd", "-C", type=Path, default=Path(__file__).resolve().parent.parent,
-                         help="Pulumi project directory (default: the repository root)")
-    preview.add_argument("--config", "-c", action="append", default=[], metavar="KEY=VALUE",
-                         help="override a setting, like `pulumi config set --path` (repeatable)")
+    preview.add_argument(
+        "--cwd",
+        "-C",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="Pulumi project directory (default: the repository root)",
+    )
+    preview.add_argument(
+        "--config",
+        "-c",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, like `pulumi config set --path` (repeatable)",
+    )
     preview.add_argument("--policy-pack", type=Path, help="policy pack directory to enforce")
     preview.add_argument("--policy-pack-config", type=Path, help="JSON file with enforcement levels and properties")
     preview.add_argument("--render", type=Path, metavar="OUT", help="write manifests, Helm records, resources.json")
@@ -35,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
 
 def preview(args: argparse.Namespace) -> int:
     from offline import report, stackconfig
-    from offline.analyzer import run_pack
+    from offline.analyzer import Remediation, Violation, run_pack
     from offline.engine import run_program
     from offline.render import render
 
@@ -44,7 +55,9 @@ def preview(args: argparse.Namespace) -> int:
     cwd = args.cwd.resolve()
     stack = stackconfig.load(cwd, args.stack, args.config)
     resources = run_program(cwd, stack)
-    violations, remediations, levels = [], [], {}
+    violations: list[Violation] = []
+    remediations: list[Remediation] = []
+    levels: dict[str, str] = {}
     if args.policy_pack:
         violations, remediations, levels = run_pack(
             args.policy_pack.resolve(), args.policy_pack_config, stack, resources

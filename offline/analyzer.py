@@ -18,7 +18,7 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
-from offline.engine import STACK_TYPE, Resource
+from offline.engine import STACK_TYPE, Resource, is_secret, wrap_secret
 from offline.stackconfig import StackConfig, UsageError
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
@@ -47,6 +47,17 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(json.loads(json.dumps(value, default=str)))
     return message
+
+
+def _keep_secrets(before: Any, after: Any) -> Any:
+    """A remediation may drop secret markers; what was secret before stays secret (as the engine does)."""
+    if is_secret(before):
+        return after if is_secret(after) else wrap_secret(after)
+    if isinstance(before, dict) and isinstance(after, dict):
+        return {k: _keep_secrets(before[k], v) if k in before else v for k, v in after.items()}
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [_keep_secrets(b, a) for b, a in zip(before, after, strict=True)]
+    return after
 
 
 class PolicyPack:
@@ -116,7 +127,9 @@ class PolicyPack:
                     level = source.pop("enforcementLevel", level)
                     properties.update(source)
             if level not in LEVELS:
-                raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
+                raise UsageError(
+                    f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}"
+                )
             schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
             if schema.get("properties"):
                 full = {"type": "object", "additionalProperties": False, **schema}
@@ -128,15 +141,20 @@ class PolicyPack:
                 except jsonschema.ValidationError as err:
                     raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
             elif properties:
-                raise UsageError(f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}")
+                raise UsageError(
+                    f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}"
+                )
             request.policyConfig[name].enforcementLevel = LEVELS[level]  # type: ignore[assignment]
             request.policyConfig[name].properties.update(properties)
             levels[name] = level
         try:
             self.stub.ConfigureStack(
                 analyzer_pb2.AnalyzerStackConfigureRequest(
-                    stack=stack.stack, project=stack.project, dry_run=True,
-                    config=stack.config, config_secret_keys=sorted(stack.secret_keys),
+                    stack=stack.stack,
+                    project=stack.project,
+                    dry_run=True,
+                    config=stack.config,
+                    config_secret_keys=sorted(stack.secret_keys),
                 )
             )
         except grpc.RpcError as err:  # older SDKs do not implement it
@@ -149,8 +167,12 @@ class PolicyPack:
 
     def _options(self, r: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
         return analyzer_pb2.AnalyzerResourceOptions(
-            protect=r.protect, ignoreChanges=r.ignore_changes, deleteBeforeReplace=r.delete_before_replace,
-            deleteBeforeReplaceDefined=True, aliases=r.aliases, parent=r.parent,
+            protect=r.protect,
+            ignoreChanges=r.ignore_changes,
+            deleteBeforeReplace=r.delete_before_replace,
+            deleteBeforeReplaceDefined=True,
+            aliases=r.aliases,
+            parent=r.parent,
         )
 
     def remediate(self, r: Resource) -> list[Remediation]:
@@ -163,7 +185,7 @@ class PolicyPack:
         done = []
         for rem in response.remediations:
             if rem.HasField("properties"):
-                r.inputs = json_format.MessageToDict(rem.properties)
+                r.inputs = _keep_secrets(r.inputs, json_format.MessageToDict(rem.properties))
                 done.append(Remediation(rem.policyName, r.urn, rem.description))
         return done
 
@@ -179,8 +201,13 @@ class PolicyPack:
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
             item = request.resources.add(
-                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r),
-                parent=r.parent, dependencies=r.dependencies,
+                type=r.type,
+                properties=_struct(r.inputs),
+                urn=r.urn,
+                name=r.name,
+                options=self._options(r),
+                parent=r.parent,
+                dependencies=r.dependencies,
             )
             for key, urns in r.property_dependencies.items():
                 item.propertyDependencies[key].urns.extend(urns)
@@ -188,8 +215,12 @@ class PolicyPack:
 
     def _violation(self, d: Any, urn: str) -> Violation:
         return Violation(
-            policy=d.policyName, pack=d.policyPackName or self.info.name, level=LEVEL_NAMES[d.enforcementLevel],
-            urn=d.urn or urn, message=d.message, description=d.description,
+            policy=d.policyName,
+            pack=d.policyPackName or self.info.name,
+            level=LEVEL_NAMES[d.enforcementLevel],
+            urn=d.urn or urn,
+            message=d.message,
+            description=d.description,
         )
 
 
@@ -205,4 +236,4 @@ def run_pack(
     return violations, remediations, levels
 
 
-__all__ = ["run_pack", "Violation", "Remediation", "plugin_pb2"]
+__all__ = ["Remediation", "Violation", "plugin_pb2", "run_pack"]

@@ -121,6 +121,7 @@ def run_program(cwd: Path, stack_config: StackConfig) -> list[Resource]:
     def program() -> None:
         runpy.run_path(str(program_file), run_name="__main__")
         root._finish()  # type: ignore[union-attr]
+
     previous_cwd, previous_path = Path.cwd(), list(sys.path)
     own_modules = {name for name in sys.modules if _module_under(name, cwd)}
     os.chdir(cwd)
@@ -152,6 +153,10 @@ def unwrap_secret(value: Any) -> Any:
     return rpc.unwrap_rpc_secret(value)
 
 
+def wrap_secret(value: Any) -> Any:
+    return rpc.wrap_rpc_secret(value)
+
+
 def _redact_leaves(value: Any, redact: str) -> Any:
     """Keeps the shape of a secret object (so manifests still validate) but hides every value."""
     if isinstance(value, dict):
@@ -176,4 +181,4 @@ def plain(value: Any, redact: str = "[secret]") -> Any:
     return value
 
 
-__all__ = ["Resource", "run_program", "plain", "pulumi"]
+__all__ = ["Resource", "plain", "pulumi", "run_program"]

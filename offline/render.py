@@ -57,7 +57,7 @@ def resource_record(r: Resource) -> dict[str, Any]:
 
 def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
     """apiVersion, kind, metadata first, as people write manifests."""
-    head = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
+    head: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
     return {**head, **{k: v for k, v in obj.items() if k not in head}}
 
 

@@ -82,16 +82,18 @@ def text_report(
 
 
 def json_report(
-    stack: str, project: str, resources: list[Resource], violations: list[Violation],
-    remediations: list[Remediation], levels: dict[str, str],
+    stack: str,
+    project: str,
+    resources: list[Resource],
+    violations: list[Violation],
+    remediations: list[Remediation],
+    levels: dict[str, str],
 ) -> dict[str, Any]:
     mandatory = sum(v.level == "mandatory" for v in violations)
     return {
         "project": project,
         "stack": stack,
-        "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None} for r in resources
-        ],
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent or None} for r in resources],
         "outputs": stack_outputs(resources),
         "violations": [v.__dict__ for v in violations],
         "remediations": [r.__dict__ for r in remediations],

@@ -114,5 +114,8 @@ def load(cwd: Path, stack: str, overrides: list[str]) -> StackConfig:
         if not sep or not key:
             raise UsageError(f"--config {item!r}: expected KEY=VALUE, e.g. greenlight:release.activeColor=green")
         _set_path(config, key, value, project)
+        # Like `pulumi config set` without --secret: the value given here is plaintext.
+        full_key = key if ":" in key else f"{project}:{key}"
+        secret_keys.discard(full_key.split(".")[0])
     strings = {k: _as_config_string(v) for k, v in config.items()}
     return StackConfig(project, stack, strings, frozenset(secret_keys))
