@@ -1,0 +1,1 @@
+"""Shared test helpers: external tools, a real PostgreSQL server, the service as a process."""
