@@ -297,7 +297,7 @@ class AlertingSettings:
         1.0,
         check=_between(0.001, 1),
         allowed="a factor from 0.001 to 1",
-        doc="scales every `for` and window (tests only; 1 in real stacks)",
+        doc="scales every alert `for` (end-to-end tests only; 1 in real stacks)",
     )
 
 

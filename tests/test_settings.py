@@ -190,7 +190,9 @@ def test_readme_settings_reference_matches_settings_py() -> None:
     readme = (ROOT / "README.md").read_text()
     for key, kind, default, doc in field_docs(Settings):
         row = f"| `{key}` | {kind} | {default} | {doc} |"
-        assert row in readme, f"README settings reference is stale; run `python -m components.docs`: {row}"
+        assert row in readme, (
+            f"README settings reference is stale; run `python -m components.docs --write README.md`: {row}"
+        )
 
 
 def test_every_stack_file_key_is_commented_or_documented() -> None:
@@ -208,3 +210,15 @@ def test_settings_module_is_the_only_config_reader() -> None:
             continue
         assert "pulumi.Config(" not in path.read_text(), f"{path.name} reads config directly"
     assert settings_module.NAMESPACE == "greenlight"
+
+
+def test_docs_write_replaces_only_the_generated_table(tmp_path: Path) -> None:
+    from components import docs
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{docs.BEGIN}\n| stale |\n{docs.END}\n\nAfter.\n")
+    docs.write(readme)
+    text = readme.read_text()
+    assert text.startswith("# Title\n") and text.endswith("After.\n")
+    assert "| stale |" not in text
+    assert "| `app.replicas` | an integer from 1 to 100 |" in text

@@ -1,37 +1,30 @@
-"""greenlight's CrossGuard rules: plain functions over resource props, one policy per rule."""
+"""greenlight's CrossGuard rules: plain functions over resource props, one policy per rule.
+
+Importing this package starts nothing; `build_pack()` (called by policies/__main__.py) serves the pack.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyPack,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from greenlight_policies import durability, metadata, observability, reliability, remediation, services, workloads
 
 PACK_NAME = "greenlight-readiness"
-REQUIRED_LABELS = ("team", "cost-center")
+# Per-policy levels and properties come from policies/config/<env>.json; unconfigured, a finding is advisory.
+DEFAULT_LEVEL = EnforcementLevel.ADVISORY
 
 
-def _missing_labels(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not args.resource_type.startswith("kubernetes:") or "metadata" not in args.props:
-        return
-    labels: dict[str, Any] = (args.props.get("metadata") or {}).get("labels") or {}
-    missing = [label for label in REQUIRED_LABELS if not labels.get(label)]
-    if missing:
-        report(f"Add the labels {', '.join(missing)} so costs and ownership can be traced.")
-
-
-required_labels = ResourceValidationPolicy(
-    name="required-labels",
-    description="Checks that every Kubernetes object carries the team and cost-center labels.",
-    validate=_missing_labels,
-    enforcement_level=EnforcementLevel.MANDATORY,
-)
+def all_policies() -> list[Policy]:
+    return [
+        *workloads.POLICIES,
+        *metadata.POLICIES,
+        *remediation.POLICIES,
+        *services.POLICIES,
+        *durability.POLICIES,
+        *reliability.POLICIES,
+        *observability.POLICIES,
+    ]
 
 
 def build_pack() -> PolicyPack:
-    return PolicyPack(name=PACK_NAME, policies=[required_labels], enforcement_level=EnforcementLevel.ADVISORY)
+    return PolicyPack(name=PACK_NAME, policies=all_policies(), enforcement_level=DEFAULT_LEVEL)

@@ -76,6 +76,19 @@ def test_migrations_apply_from_empty_and_rerun_is_a_noop(postgres_server: Postgr
     assert postgres_server.execute("SELECT name FROM items", database_name(url)) == [("kept",)]
 
 
+def test_an_older_version_against_a_newer_schema_is_a_noop(postgres_server: PostgresServer) -> None:
+    """Blue-green: the idle (older) color's migration Job must succeed without touching the schema."""
+    url = postgres_server.create_database("ahead")
+    assert run_migrate(url).returncode == 0
+    postgres_server.execute("UPDATE alembic_version SET version_num = '9999_from_a_newer_release'", database_name(url))
+    older = run_migrate(url)
+    assert older.returncode == 0, older.stdout + older.stderr
+    assert "schema is ahead of this version" in older.stdout + older.stderr
+    assert postgres_server.execute("SELECT version_num FROM alembic_version", database_name(url)) == [
+        ("9999_from_a_newer_release",)
+    ]
+
+
 def test_concurrent_migrations_serialize_on_the_advisory_lock(
     postgres_server: PostgresServer,
 ) -> None:

@@ -1,0 +1,63 @@
+"""Wall time and peak memory of the offline preview per stack (prints a table, never asserts).
+
+    .venv/bin/python benchmarks/preview.py [--stacks dev prod] [--repeat 3]
+
+Each run is a fresh `python -m offline preview --policy-pack ... --render ...` process, as in CI.
+Peak memory is the largest resident set of the preview process (the pack runs as a child of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import run_measured  # noqa: E402
+
+
+def measure(stack: str, out: Path) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, exit code) of one preview process."""
+    argv = [
+        "-m",
+        "offline",
+        "preview",
+        "--stack",
+        stack,
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        f"policies/config/{stack}.json",
+        "--render",
+        str(out),
+        "--json",
+    ]
+    return run_measured(argv, ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stacks", nargs="+", default=["dev", "staging", "prod"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| stack | runs | median wall (s) | min wall (s) | peak RSS (MiB) | exit |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for stack in args.stacks:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = [measure(stack, Path(tmp) / "out") for _ in range(args.repeat)]
+        walls = [r[0] for r in runs]
+        print(
+            f"| {stack} | {len(runs)} | {statistics.median(walls):.2f} | {min(walls):.2f} "
+            f"| {max(r[1] for r in runs):.0f} | {runs[-1][2]} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""What each release operation changes: diff two offline renders of prod and print the objects.
+
+Run: .venv/bin/python benchmarks/release_changes.py
+Prints one table row per operation (objects added, removed, changed) and the objects themselves.
+`pulumi preview` on a real stack shows the same set: one object per rendered manifest.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.preview import Preview, preview  # noqa: E402 - after the path setup above
+
+NEW_DIGEST = "ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64
+# (operation, stack, overrides before, overrides after)
+OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
+    ("promote green", "prod", (), ("greenlight:release.activeColor=green",)),
+    ("roll back to blue", "prod", ("greenlight:release.activeColor=green",), ()),
+    (
+        "deploy 1.6.0 to idle green",
+        "prod",
+        (),
+        ("greenlight:release.green.version=1.6.0", f"greenlight:release.green.image={NEW_DIGEST}"),
+    ),
+    (
+        "canary step 10% -> 50%",
+        "prod",
+        ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10"),
+        ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50"),
+    ),
+    (
+        "promote green, scaleDownIdle",
+        "prod",
+        ("greenlight:release.scaleDownIdle=true",),
+        ("greenlight:release.scaleDownIdle=true", "greenlight:release.activeColor=green"),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+    @property
+    def touched(self) -> list[str]:
+        return sorted({*self.added, *self.removed, *self.changed})
+
+
+def _objects(p: Preview) -> dict[str, dict[str, object]]:
+    out = {}
+    for path in p.manifest_files:
+        doc = yaml.safe_load(path.read_text())
+        out[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+    return out
+
+
+def diff_renders(before: Preview, after: Preview) -> ChangeSet:
+    """Objects by kind/name; a renamed object (the gate Job) shows as removed + added, as Pulumi replaces it."""
+    a, b = _objects(before), _objects(after)
+    return ChangeSet(
+        added=sorted(set(b) - set(a)),
+        removed=sorted(set(a) - set(b)),
+        changed=sorted(k for k in set(a) & set(b) if a[k] != b[k]),
+    )
+
+
+def main() -> None:
+    rows = []
+    for label, stack, before, after in OPERATIONS:
+        started = time.perf_counter()
+        changes = diff_renders(preview(stack, *before), preview(stack, *after))
+        rows.append((label, changes, time.perf_counter() - started))
+    print(f"{'operation':32} {'added':>5} {'removed':>7} {'changed':>7}  {'render+diff s':>13}")
+    for label, c, seconds in rows:
+        print(f"{label:32} {len(c.added):5} {len(c.removed):7} {len(c.changed):7}  {seconds:13.2f}")
+    for label, c, _ in rows:
+        print(f"\n{label}:")
+        for kind, names in (("+", c.added), ("-", c.removed), ("~", c.changed)):
+            for name in names:
+                print(f"  {kind} {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Alert and recording rules, one module per area (kube-prometheus mixin style); see components/alerts.py."""

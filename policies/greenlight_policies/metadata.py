@@ -1,0 +1,74 @@
+"""Label rules: the recommended app.kubernetes.io labels plus team and cost-center on every object.
+
+Cost tools (OpenCost, Kubecost) allocate spend by pod labels, so workloads carry team and cost-center
+on their pod template as well as on the object itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import ResourceValidationArgs, Severity
+
+from greenlight_policies.kube import kind_of, plain, workload
+from greenlight_policies.registry import Meta, resource_policy
+
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/ (managed-by has its own,
+# remediating policy) + the ownership labels cost reports group by.
+RECOMMENDED_LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "team",
+    "cost-center",
+)
+POD_COST_LABELS = ("team", "cost-center")
+
+
+def labels_of(props: Any) -> dict[str, str] | None:
+    """The object's labels ({} when unlabelled), None when the props carry no metadata at all."""
+    if not isinstance(props, Mapping) or "metadata" not in props:
+        return None
+    return dict(plain((props.get("metadata") or {}).get("labels") or {}))
+
+
+def missing_labels(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
+    kind = kind_of(args.resource_type)
+    labels = labels_of(args.props) if kind else None
+    if labels is None:
+        return
+    required = list(config.get("labels", RECOMMENDED_LABELS))
+    missing = [label for label in required if not labels.get(label)]
+    if missing:
+        yield f"{kind} {args.name}: add the labels {', '.join(missing)}."
+    found = workload(args.resource_type, args.name, args.props)
+    if found and found.kind != "Pod":
+        absent = [label for label in POD_COST_LABELS if label in required and not found.pod_labels.get(label)]
+        if absent:
+            yield f"{kind} {args.name}: add {', '.join(absent)} to the pod template labels (cost allocation)."
+
+
+POLICIES = [
+    resource_policy(
+        Meta(
+            "recommended-labels",
+            "Checks that Kubernetes objects carry the recommended app.kubernetes.io labels plus team and "
+            "cost-center (cost monitoring).",
+            Severity.LOW,
+            "Build labels with components.labels.standard_labels(settings, name, component): it sets "
+            "app.kubernetes.io/{name,instance,version,component,part-of,managed-by}, team and cost-center.",
+            {
+                "labels": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(RECOMMENDED_LABELS),
+                    "description": "labels every object must carry",
+                }
+            },
+        ),
+        missing_labels,
+    ),
+]

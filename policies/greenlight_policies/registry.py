@@ -1,0 +1,121 @@
+"""How a greenlight rule becomes a CrossGuard policy: metadata, docs link, config schema, environment.
+
+Rules are plain functions that yield findings; these helpers register them once with their metadata
+(kebab-case name, "Checks that ..." description, severity, remediation steps, docs URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from greenlight_policies.kube import Workload, rendered_by_chart, workload
+
+DOCS_URL = "https://github.com/acme/greenlight/blob/main/policies/README.md"
+ENVIRONMENTS = ("dev", "staging", "prod")
+# Unconfigured, a policy assumes the strictest environment: a pack that forgets its config errs safe.
+DEFAULT_ENVIRONMENT = "prod"
+ENVIRONMENT_PROPERTY: dict[str, Any] = {
+    "environment": {
+        "type": "string",
+        "enum": list(ENVIRONMENTS),
+        "default": DEFAULT_ENVIRONMENT,
+        "description": "the stack's environment; prod-only requirements are skipped elsewhere",
+    }
+}
+
+Finding = tuple[str, str]  # (message, urn or "" for the stack)
+ResourceRule = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
+WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
+StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
+Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Meta:
+    name: str
+    description: str
+    severity: Severity
+    remediation: str
+    properties: Mapping[str, Mapping[str, Any]] | None = None
+
+    def schema(self) -> PolicyConfigSchema | None:
+        if not self.properties:
+            return None
+        return PolicyConfigSchema(properties={k: dict(v) for k, v in self.properties.items()})
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}#{self.name}"
+
+
+def environment(config: Mapping[str, Any]) -> str:
+    return str(config.get("environment", DEFAULT_ENVIRONMENT))
+
+
+def is_prod(config: Mapping[str, Any]) -> bool:
+    return environment(config) == "prod"
+
+
+def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Schema defaults under the given config: the engine fills them too, but not every engine does."""
+    values = {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
+    values.update(given or {})
+    return values
+
+
+def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if rendered_by_chart(args.urn):
+            return
+        for message in rule(args, _defaults(meta, args.get_config())):
+            report(message, None)
+
+    return ResourceValidationPolicy(
+        name=meta.name,
+        description=meta.description,
+        validate=validate,
+        # pulumi_policy types remediate as async, but its servicer also takes plain return values.
+        remediate=remediate,  # type: ignore[arg-type]
+        config_schema=meta.schema(),
+        severity=meta.severity,
+        remediation_steps=meta.remediation,
+        url=meta.url,
+    )
+
+
+def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
+    """One rule over every workload kind: the rule sees the pod spec, wherever the kind keeps it."""
+
+    def over_workloads(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterable[str]:
+        found = workload(args.resource_type, args.name, args.props)
+        return rule(found, config) if found else ()
+
+    return resource_policy(meta, over_workloads)
+
+
+def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        for message, urn in rule(args, _defaults(meta, args.get_config())):
+            report(message, urn or None)
+
+    return StackValidationPolicy(
+        name=meta.name,
+        description=meta.description,
+        validate=validate,
+        config_schema=meta.schema(),
+        severity=meta.severity,
+        remediation_steps=meta.remediation,
+        url=meta.url,
+    )

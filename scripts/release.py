@@ -1,0 +1,220 @@
+"""Release one image to one stack with the Pulumi CLI: blue-green with automatic rollback, or rolling.
+
+    python -m scripts.release --stack prod --image ghcr.io/acme/greenlight-web@sha256:... --version 1.5.0 \
+        --smoke-url https://web.example.com
+
+Blue-green (staging, prod):
+  1. find the live color from the last deployment (`pulumi config refresh`, read into a throwaway copy:
+     the repo's stack file stays the source of truth for every other setting) and pin the live track
+     to what is deployed, so this update cannot touch the pods serving traffic;
+  2. set the idle color's image and version, `pulumi up`: the idle track rolls out and the gate Job runs
+     in-cluster; if the gate fails, the update fails and traffic never moved;
+  3. promote: `activeColor = idle`, `pulumi up`;
+  4. smoke test the public URL (bounded retries); on failure restore the previous activeColor and
+     `pulumi up` again: the previous color is still running, so rollback is a Service selector switch.
+Rolling (dev): set app.image/app.version, `pulumi up`, smoke test; on failure restore the deployed image.
+
+Every `pulumi up` runs the policy pack with the stack's config, as in pull requests.
+Exit 0: released; 1: failed (rolled back when traffic had moved); 2: usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from components.schema import ConfigError
+from components.settings import parse
+from offline.stackconfig import load as load_stack_config
+from scripts import smoke_test
+
+NAMESPACE = "greenlight"
+COLORS = ("blue", "green")
+
+
+@dataclass(frozen=True)
+class Track:
+    image: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What the last `pulumi up` of the stack used (raw config: it may predate today's settings code)."""
+
+    active_color: str | None
+    tracks: dict[str, Track]
+    app: Track | None
+
+
+class Stack(Protocol):
+    name: str
+
+    def strategy(self) -> str: ...
+    def repo_active_color(self) -> str: ...
+    def deployed(self) -> Deployed | None: ...
+    def config_set(self, key: str, value: str) -> None: ...
+    def up(self) -> bool: ...
+
+
+def other(color: str) -> str:
+    return COLORS[1 - COLORS.index(color)]
+
+
+def _track(raw: Any) -> Track | None:
+    if isinstance(raw, dict) and raw.get("image"):
+        return Track(str(raw["image"]), str(raw.get("version", "")))
+    return None
+
+
+def deployed_from_stack_file(document: dict[str, Any]) -> Deployed:
+    config = document.get("config") or {}
+    release = config.get(f"{NAMESPACE}:release") or {}
+    tracks = {color: track for color in COLORS if (track := _track(release.get(color)))}
+    return Deployed(release.get("activeColor"), tracks, _track(config.get(f"{NAMESPACE}:app")))
+
+
+class PulumiCli:
+    """The real thing: the Pulumi CLI in the project directory."""
+
+    def __init__(self, name: str, cwd: Path, binary: str = "pulumi", policy_pack: str = "policies") -> None:
+        self.name, self.cwd, self.binary, self.policy_pack = name, cwd, binary, policy_pack
+        self.stack_file = cwd / f"Pulumi.{name}.yaml"
+
+    def _run(self, *args: str) -> int:
+        command = [self.binary, *args, "--stack", self.name, "--non-interactive"]
+        print("+ " + " ".join(command), flush=True)
+        return subprocess.run(command, cwd=self.cwd, check=False).returncode  # noqa: S603 - argv list, no shell
+
+    def _settings(self) -> Any:
+        loaded = load_stack_config(self.cwd, self.name, [])
+        return parse(loaded.config, self.name, loaded.secret_keys)
+
+    def strategy(self) -> str:
+        return str(self._settings().release.strategy)
+
+    def repo_active_color(self) -> str:
+        return str(self._settings().release.active_color)
+
+    def deployed(self) -> Deployed | None:
+        """The last deployment's config, read without leaving it in the working copy."""
+        original = self.stack_file.read_bytes()
+        try:
+            if self._run("config", "refresh", "--force") != 0:
+                return None  # never deployed: the repo's stack file is all there is
+            return deployed_from_stack_file(yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {})
+        finally:
+            self.stack_file.write_bytes(original)
+
+    def config_set(self, key: str, value: str) -> None:
+        if self._run("config", "set", "--path", f"{NAMESPACE}:{key}", value) != 0:
+            raise RuntimeError(f"pulumi config set {key} failed")
+
+    def up(self) -> bool:
+        config = f"{self.policy_pack}/config/{self.name}.json"
+        return self._run("up", "--yes", "--policy-pack", self.policy_pack, "--policy-pack-config", config) == 0
+
+
+def _set_track(stack: Stack, prefix: str, track: Track) -> None:
+    stack.config_set(f"{prefix}.image", track.image)
+    stack.config_set(f"{prefix}.version", track.version)
+
+
+def release_blue_green(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
+    deployed = stack.deployed()
+    live = (deployed.active_color if deployed and deployed.active_color else None) or stack.repo_active_color()
+    idle = other(live)
+    if deployed:
+        stack.config_set("release.activeColor", live)
+        if live in deployed.tracks:
+            _set_track(stack, f"release.{live}", deployed.tracks[live])
+    _set_track(stack, f"release.{idle}", new)
+    log(f"{stack.name}: live color {live}; deploying {new.image} to idle color {idle}")
+    if not stack.up():
+        log(f"{stack.name}: update of the idle color failed (gate or rollout): traffic stays on {live}")
+        return 1
+    stack.config_set("release.activeColor", idle)
+    if not stack.up():
+        log(f"{stack.name}: promotion to {idle} failed: restoring {live}")
+        return _rollback_color(stack, live, log)
+    if not smoke(new.version):
+        log(f"{stack.name}: post-promotion smoke test failed on {idle}: rolling back to {live}")
+        return _rollback_color(stack, live, log)
+    log(f"{stack.name}: promoted {idle} ({new.version}); {live} stays up for instant rollback")
+    return 0
+
+
+def _rollback_color(stack: Stack, live: str, log: Callable[[str], None]) -> int:
+    stack.config_set("release.activeColor", live)
+    log(f"{stack.name}: rollback to {live} {'succeeded' if stack.up() else 'FAILED: page the on-call'}")
+    return 1
+
+
+def release_rolling(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
+    deployed = stack.deployed()
+    previous = deployed.app if deployed else None
+    _set_track(stack, "app", new)
+    log(f"{stack.name}: rolling update to {new.image}")
+    if stack.up() and smoke(new.version):
+        log(f"{stack.name}: released {new.version}")
+        return 0
+    if previous is None:
+        log(f"{stack.name}: release failed and there is no previous deployment to restore")
+        return 1
+    log(f"{stack.name}: release failed: restoring {previous.image}")
+    _set_track(stack, "app", previous)
+    log(f"{stack.name}: rollback {'succeeded' if stack.up() else 'FAILED: page the on-call'}")
+    return 1
+
+
+def release(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None] = print) -> int:
+    strategy = stack.strategy()
+    if strategy == "blue-green":
+        return release_blue_green(stack, new, smoke, log)
+    if strategy == "rolling":
+        return release_rolling(stack, new, smoke, log)
+    log(f"{stack.name}: strategy {strategy!r} is not automated by this pipeline; release it by hand")
+    return 2
+
+
+def _log_to_summary(message: str) -> None:
+    print(message, flush=True)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(f"- {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--image", required=True, help="image reference pinned by digest (name@sha256:...)")
+    parser.add_argument("--version", required=True, help="app version (app.kubernetes.io/version)")
+    parser.add_argument("--smoke-url", required=True, help="public base URL of the stack's app")
+    parser.add_argument("--cwd", type=Path, default=Path.cwd(), help="Pulumi project directory")
+    parser.add_argument("--pulumi", default="pulumi", help="Pulumi CLI binary")
+    args = parser.parse_args(argv)
+    if "@sha256:" not in args.image:
+        parser.error("--image must be pinned by digest: name@sha256:<digest>")
+
+    def smoke(version: str) -> bool:
+        return smoke_test.run(args.smoke_url, smoke_test.DEFAULT_PATHS, expect_version=version)
+
+    stack = PulumiCli(args.stack, args.cwd, args.pulumi)
+    try:
+        return release(stack, Track(args.image, args.version), smoke, _log_to_summary)
+    except ConfigError as error:  # the stack file is invalid: nothing was changed
+        print(f"release: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""End-to-end: the rendered alerting config on real prometheus and Alertmanager processes."""

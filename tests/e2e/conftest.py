@@ -1,0 +1,151 @@
+"""The alerting pipeline on real processes: service (gunicorn), prometheus, Alertmanager, recorder.
+
+Everything listens on 127.0.0.1 on free ports; data dirs are per-run temp dirs. One stack per module:
+the tests share it (and its steady traffic) and look only at notifications that arrive after their
+own fault, so they do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.settings import Settings, parse
+from offline import stackconfig
+from tests.e2e import rendered_config
+from tests.e2e.http_stubs import NotificationReceiver, StubMetricsTarget
+from tests.e2e.processes import Alertmanager, Prometheus
+from tests.e2e.traffic import TrafficDriver
+from tests.helpers.app_server import ServiceProcess
+from tests.helpers.tools import require_tool
+from tests.preview import ROOT, Preview, preview
+
+STACK = "prod"  # the stack with everything on: blue-green, database, every receiver
+# The documented test override (settings.alerting.for_scale): every `for` x 0.01, e.g. 5m -> 3s.
+FOR_SCALE_OVERRIDE = "greenlight:alerting.forScale=0.01"
+APP_POD_SUFFIX = "e2e-0"  # stands in for the ReplicaSet hash and pod suffix
+DATABASE_POD = "web-db-1"  # CloudNativePG names instance pods <cluster>-<n>
+DATABASE_CONTAINER = "postgres"  # CloudNativePG's instance container
+
+# name -> (seconds fault-to-firing-notification, seconds fix-to-resolved-notification)
+LATENCIES: dict[str, tuple[float, float]] = {}
+
+
+@dataclass
+class AlertingStack:
+    settings: Settings
+    rendered: Preview
+    service: ServiceProcess
+    service_labels: dict[str, str]  # the app target's labels, as the rules select them
+    database: StubMetricsTarget
+    receiver: NotificationReceiver
+    prometheus: Prometheus
+    alertmanager: Alertmanager
+    traffic: TrafficDriver
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _active_service(rendered: Preview, settings: Settings) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The ServiceMonitor, the scraped Service of the active color, and the pod template behind it."""
+    monitor = rendered.manifest("ServiceMonitor", settings.app.name)
+    wanted = monitor["spec"]["selector"]["matchLabels"]
+    services = [
+        s
+        for s in rendered.manifests("Service")
+        if s["metadata"]["namespace"] in monitor["spec"]["namespaceSelector"]["matchNames"]
+        and wanted.items() <= s["metadata"]["labels"].items()
+    ]
+    assert services, f"the ServiceMonitor selects no rendered Service ({wanted})"
+    active = [
+        s for s in services if s["metadata"]["labels"].get("greenlight.dev/color") == settings.release.active_color
+    ]
+    service = (active or services)[0]
+    templates = [
+        d["spec"]["template"]
+        for d in rendered.manifests("Deployment")
+        if service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()
+    ]
+    assert templates, f"no rendered Deployment behind Service {service['metadata']['name']}"
+    return monitor, service, templates[0]
+
+
+def _settings() -> Settings:
+    config = stackconfig.load(ROOT, STACK, [FOR_SCALE_OVERRIDE])
+    return parse(config.config, STACK, config.secret_keys)
+
+
+@pytest.fixture(scope="module")
+def alerting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AlertingStack]:
+    prometheus_bin = require_tool("prometheus")
+    alertmanager_bin = require_tool("prometheus-alertmanager")
+    settings = _settings()
+    rendered = preview(STACK, FOR_SCALE_OVERRIDE)
+    workdir: Path = tmp_path_factory.mktemp("e2e")
+
+    with contextlib.ExitStack() as cleanup:
+        receiver = NotificationReceiver()
+        receiver.start()
+        cleanup.callback(receiver.stop)
+        database = StubMetricsTarget()
+        database.start()
+        cleanup.callback(database.stop)
+        service = ServiceProcess({"ENABLE_FAULT_INJECTION": "1"}).start()
+        cleanup.callback(service.stop)
+        service.wait_ready()
+
+        alertmanager = Alertmanager(alertmanager_bin, workdir)
+        am_config = rendered_config.alertmanager_config(settings, receiver.url)
+        alertmanager.write_config(am_config)
+        cleanup.enter_context(alertmanager)
+
+        prometheus = Prometheus(prometheus_bin, workdir)
+        rules = rendered_config.rule_files(rendered.manifests("PrometheusRule"))
+        for name, content in rules.items():
+            (prometheus.dir / name).write_text(yaml.safe_dump(content, sort_keys=False))
+        monitor, app_service, pod_template = _active_service(rendered, settings)
+        app_pod = f"{app_service['metadata']['name']}-{APP_POD_SUFFIX}"
+        scrape_jobs = [
+            rendered_config.service_monitor_job(
+                monitor, app_service, pod_template, app_pod, f"127.0.0.1:{service.port}"
+            ),
+            *(
+                rendered_config.pod_monitor_job(pm, DATABASE_POD, DATABASE_CONTAINER, database.address)
+                for pm in rendered.manifests("PodMonitor")
+            ),
+        ]
+        prom_config = rendered_config.prometheus_config(
+            scrape_jobs, [str(prometheus.dir / n) for n in rules], alertmanager.address
+        )
+        prometheus.write_config(prom_config)
+        cleanup.enter_context(prometheus)
+
+        traffic = TrafficDriver(service.port).start()
+        cleanup.callback(traffic.stop)
+        yield AlertingStack(
+            settings=settings,
+            rendered=rendered,
+            service=service,
+            service_labels={"service": app_service["metadata"]["name"], "pod": app_pod},
+            database=database,
+            receiver=receiver,
+            prometheus=prometheus,
+            alertmanager=alertmanager,
+            traffic=traffic,
+            config={"prometheus": prom_config, "alertmanager": am_config},
+        )
+        print(f"\ntraffic outcomes: {traffic.counts()}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the measured latencies even without -s (CI logs keep them)."""
+    if not LATENCIES:
+        return
+    terminalreporter.section("e2e alert latency (fault -> firing notification, fix -> resolved notification)")
+    for name, (firing, resolved) in sorted(LATENCIES.items()):
+        terminalreporter.write_line(f"{name:<16} firing after {firing:5.1f}s   resolved after {resolved:5.1f}s")

@@ -1,0 +1,225 @@
+"""The rendered alerting config catches real faults: real service, prometheus, Alertmanager, receivers.
+
+Faults: the service answers 5xx for a share of requests (POST /admin/fault); the database's metrics
+target stops listening. Each must page through the critical receiver (PagerDuty) with the labels
+the routing relies on, and resolve once the fault is gone. Latencies are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components import alertmanager as am
+from components.conventions import DATABASE_JOB, app_selector
+from tests.e2e.conftest import LATENCIES, AlertingStack
+from tests.e2e.http_stubs import Notification
+from tests.e2e.rendered_config import E2E_PAGERDUTY_ROUTING_KEY
+
+pytestmark = pytest.mark.slow
+
+# 4x the HighErrorRate threshold (5%): crosses it within seconds of the fault, and once fixed the
+# 5m error ratio falls back under 5% within ~(0.2 / 0.05 - 1) x detection time.
+FAULT_ERROR_SHARE = 0.2
+TARGETS_UP_TIMEOUT = 15
+FIRING_TIMEOUT = 45
+RESOLVED_TIMEOUT = 90  # the 5m rate window is not scaled: healthy traffic must dilute the errors
+POLL_SECONDS = 0.25
+
+
+def wait_until(check: Callable[[], Any], timeout: float, describe: str, context: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"{describe} not within {timeout}s; {context()}")
+
+
+def _alerts(n: Notification, alertname: str) -> list[dict[str, Any]]:
+    return [a for a in n.body.get("alerts", []) if a["labels"].get("alertname") == alertname]
+
+
+def firing(receiver: str, alertname: str) -> Callable[[Notification], bool]:
+    def matches(n: Notification) -> bool:
+        return n.path == f"/{receiver}/webhook" and n.body["status"] == "firing" and bool(_alerts(n, alertname))
+
+    return matches
+
+
+def resolved(receiver: str, alertname: str) -> Callable[[Notification], bool]:
+    def matches(n: Notification) -> bool:
+        return (
+            n.path == f"/{receiver}/webhook"
+            and n.body["status"] == "resolved"
+            and n.body["groupLabels"].get("alertname") == alertname
+        )
+
+    return matches
+
+
+def pagerduty_event(
+    action: str, dedup_key: str | None = None, summary: str | None = None
+) -> Callable[[Notification], bool]:
+    def matches(n: Notification) -> bool:
+        return (
+            n.path == f"/{am.PAGER_RECEIVER}/pagerduty"
+            and n.body.get("event_action") == action
+            and (dedup_key is None or n.body.get("dedup_key") == dedup_key)
+            and (summary is None or n.body.get("payload", {}).get("summary") == summary)
+        )
+
+    return matches
+
+
+def set_error_rate(stack: AlertingStack, rate: float) -> None:
+    reply = stack.service.request(
+        "/admin/fault",
+        method="POST",
+        body=json.dumps({"error_rate": rate}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status == 200, reply.body
+
+
+def active_alerts(stack: AlertingStack) -> str:
+    return str([(a["labels"]["alertname"], a["state"]) for a in stack.prometheus.alerts()])
+
+
+def assert_routed_by_severity(stack: AlertingStack) -> None:
+    """critical -> pager, warning -> chat, Watchdog -> dead-man's switch, and nothing else anywhere."""
+    expected = {am.PAGER_RECEIVER: "critical", am.CHAT_RECEIVER: "warning"}
+    for n in stack.receiver.all():
+        labels = [a["labels"] for a in n.body.get("alerts", [])]
+        if n.receiver == am.DEAD_MANS_SWITCH_RECEIVER:
+            assert all(lab["alertname"] == "Watchdog" for lab in labels), (n.path, labels)
+        elif n.integration == "webhook":
+            assert n.body["receiver"] == n.receiver, n.body["receiver"]
+            assert all(lab["severity"] == expected[n.receiver] for lab in labels), (n.path, labels)
+
+
+def assert_pages_through_pagerduty(stack: AlertingStack, page: Notification, since: float) -> Notification:
+    """The real PagerDuty integration sent a trigger event carrying the alert's summary; returns it."""
+    summary = page.body["commonAnnotations"]["summary"]
+    trigger = stack.receiver.wait_for(pagerduty_event("trigger", summary=summary), 10, "PagerDuty trigger", since)
+    assert trigger.body["routing_key"] == E2E_PAGERDUTY_ROUTING_KEY
+    assert trigger.body["links"][0]["href"] == page.body["commonAnnotations"]["runbook_url"]
+    return trigger
+
+
+def test_watchdog_reaches_the_dead_mans_switch(alerting_stack: AlertingStack) -> None:
+    heartbeat = alerting_stack.receiver.wait_for(
+        firing(am.DEAD_MANS_SWITCH_RECEIVER, "Watchdog"), FIRING_TIMEOUT, "Watchdog heartbeat"
+    )
+    assert heartbeat.body["receiver"] == am.DEAD_MANS_SWITCH_RECEIVER
+    assert not [n for n in alerting_stack.receiver.all() if n.receiver != am.DEAD_MANS_SWITCH_RECEIVER and any(
+        a["labels"]["alertname"] == "Watchdog" for a in n.body.get("alerts", []))]  # fmt: skip
+    assert_routed_by_severity(alerting_stack)
+
+
+def test_database_down_pages_and_resolves(alerting_stack: AlertingStack) -> None:
+    stack = alerting_stack
+    wait_until(
+        lambda: [
+            t for t in stack.prometheus.targets() if t["labels"].get("job") == DATABASE_JOB and t["health"] == "up"
+        ],
+        TARGETS_UP_TIMEOUT,
+        f"target job={DATABASE_JOB} up",
+        stack.prometheus.targets,
+    )
+    assert "DatabaseDown" in stack.prometheus.rule_names()
+
+    stack.database.stop()
+    fault_at = time.monotonic()
+    try:
+        page = stack.receiver.wait_for(
+            firing(am.PAGER_RECEIVER, "DatabaseDown"), FIRING_TIMEOUT, "DatabaseDown page", fault_at
+        )
+    finally:
+        stack.database.start()
+    fixed_at = time.monotonic()
+    [alert] = _alerts(page, "DatabaseDown")
+    assert alert["labels"]["severity"] == "critical"
+    assert alert["labels"]["job"] == DATABASE_JOB
+    assert alert["labels"]["namespace"] == stack.settings.app_namespace
+    assert alert["annotations"]["runbook_url"].endswith("/DatabaseDown.md")
+    trigger = assert_pages_through_pagerduty(stack, page, fault_at)
+
+    clear = stack.receiver.wait_for(
+        resolved(am.PAGER_RECEIVER, "DatabaseDown"), RESOLVED_TIMEOUT, "DatabaseDown resolved", fixed_at
+    )
+    stack.receiver.wait_for(pagerduty_event("resolve", trigger.body["dedup_key"]), 10, "PagerDuty resolve", fixed_at)
+    LATENCIES["DatabaseDown"] = (page.received_at - fault_at, clear.received_at - fixed_at)
+    print(f"\nDatabaseDown: paged {page.received_at - fault_at:.1f}s after the target stopped, "
+          f"resolved {clear.received_at - fixed_at:.1f}s after it came back")  # fmt: skip
+    assert_routed_by_severity(stack)
+
+
+def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> None:
+    stack = alerting_stack
+    app, namespace = stack.settings.app.name, stack.settings.app_namespace
+    # Traffic is scraped with the labels the rules select on (job, namespace), from the active color.
+    by = "job, namespace, service, pod, greenlight_dev_color"
+    query = f"sum by ({by}) (http_requests_total{{{app_selector(app, namespace)}}})"
+    series = wait_until(
+        lambda: stack.prometheus.api("/api/v1/query", query=query)["data"]["result"],
+        TARGETS_UP_TIMEOUT,
+        "app traffic scraped with the rules' labels",
+        stack.prometheus.targets,
+    )
+    assert [s["metric"] for s in series] == [
+        {
+            "job": app,
+            "namespace": namespace,
+            **stack.service_labels,
+            "greenlight_dev_color": stack.settings.release.active_color,
+        }
+    ]
+    assert "HighErrorRate" in stack.prometheus.rule_names()
+
+    set_error_rate(stack, FAULT_ERROR_SHARE)
+    fault_at = time.monotonic()
+    try:
+        page = stack.receiver.wait_for(
+            firing(am.PAGER_RECEIVER, "HighErrorRate"),
+            FIRING_TIMEOUT,
+            f"HighErrorRate page ({active_alerts(stack)})",
+            fault_at,
+        )
+        # The slow-burn budget alert is a warning: it must reach chat (Slack), not the pager.
+        ticket = stack.receiver.wait_for(
+            lambda n: n.path == f"/{am.CHAT_RECEIVER}/webhook" and n.body["status"] == "firing",
+            FIRING_TIMEOUT,
+            "a warning in chat",
+            fault_at,
+        )
+    finally:
+        set_error_rate(stack, 0.0)
+    fixed_at = time.monotonic()
+    [alert] = _alerts(page, "HighErrorRate")
+    assert alert["labels"]["severity"] == "critical"
+    assert (alert["labels"]["job"], alert["labels"]["namespace"]) == (app, namespace)
+    assert alert["annotations"]["runbook_url"].endswith("/HighErrorRate.md")
+    trigger = assert_pages_through_pagerduty(stack, page, fault_at)
+    slack = stack.receiver.wait_for(
+        lambda n: n.path == f"/{am.CHAT_RECEIVER}/slack", 10, "Slack message", ticket.received_at - 1
+    )
+    assert slack.body["channel"] == stack.settings.alerting.slack_channel
+    assert slack.body["attachments"][0]["title"].startswith("[FIRING] ")
+
+    clear = stack.receiver.wait_for(
+        resolved(am.PAGER_RECEIVER, "HighErrorRate"),
+        RESOLVED_TIMEOUT,
+        f"HighErrorRate resolved ({active_alerts(stack)})",
+        fixed_at,
+    )
+    stack.receiver.wait_for(pagerduty_event("resolve", trigger.body["dedup_key"]), 10, "PagerDuty resolve", fixed_at)
+    LATENCIES["HighErrorRate"] = (page.received_at - fault_at, clear.received_at - fixed_at)
+    print(f"\nHighErrorRate: paged {page.received_at - fault_at:.1f}s after {FAULT_ERROR_SHARE:.0%} of requests "
+          f"started failing, resolved {clear.received_at - fixed_at:.1f}s after the fix")  # fmt: skip
+    assert_routed_by_severity(stack)

@@ -1,0 +1,30 @@
+"""The judges over the release's rendered objects: kubernetes-validate --strict and checkov."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.checkov import component_manifest_files, run_checkov
+from tests.preview import preview
+from tests.test_app_judges import own_objects, validate_strict
+
+RELEASE_TYPE = "greenlight:index:BlueGreenRelease"
+VARIANTS = {
+    "prod-blue-green": ("prod",),
+    "prod-canary": ("prod", "greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10"),
+    "staging-build": ("staging",),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_release_manifests_pass_kubernetes_validate_strict(variant: str) -> None:
+    errors, checked = validate_strict(component_manifest_files(preview(*VARIANTS[variant]), RELEASE_TYPE))
+    assert checked >= 12  # 2 x (Deployment, ConfigMap, Service, PDB) + SA, NetworkPolicy, 2 Services, gate Job
+    assert errors == []
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_checkov_reports_no_failed_check(variant: str) -> None:
+    report = run_checkov(own_objects(component_manifest_files(preview(*VARIANTS[variant]), RELEASE_TYPE)))
+    assert report.failures() == []
+    assert {c["check_id"] for c in report.skipped} <= {"CKV_K8S_35"}
