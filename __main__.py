@@ -23,14 +23,15 @@ namespace = k8s.core.v1.Namespace(
 
 # Prometheus/Alertmanager/Grafana/Loki/Alloy; its charts install the CRDs the ServiceMonitors and rules need.
 monitoring = [MonitoringStack("monitoring", settings)] if settings.monitoring.enabled else []
-# The app's alert rules (PrometheusRule), installed after the CRDs.
-alert_rules = AlertRules(
-    "alerts",
-    settings,
-    app=settings.app.name,
-    namespace=settings.app_namespace,
-    opts=pulumi.ResourceOptions(depends_on=[namespace, *monitoring]),
-)
+# The app's alert rules (PrometheusRule), installed after the CRDs that come with the monitoring stack.
+if settings.monitoring.enabled:
+    AlertRules(
+        "alerts",
+        settings,
+        app=settings.app.name,
+        namespace=settings.app_namespace,
+        opts=pulumi.ResourceOptions(depends_on=[namespace, *monitoring]),
+    )
 
 # PostgreSQL (CloudNativePG); the app reads DATABASE_URL from database.url_secret_name.
 database = (

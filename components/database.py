@@ -51,6 +51,15 @@ PROMETHEUS_SELECTOR_LABELS = {"release": "kube-prometheus-stack"}
 CNPG_CLUSTER_LABEL = "cnpg.io/cluster"
 CNPG_POD_ROLE_LABEL = "cnpg.io/podRole"
 
+# Pulumi has no built-in await for custom resources: without this annotation (pulumi-kubernetes
+# >= 4.18, "user-defined await logic") `pulumi up` moves on as soon as the Cluster object exists, and
+# the migration Job would connect before PostgreSQL is up. CNPG sets the Ready condition once every
+# instance runs (CNPG docs "Conditions"; `kubectl wait --for=condition=Ready cluster/<name>`).
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
+WAIT_FOR_READY = "condition=Ready"
+# initdb (or a restore) plus one pg_basebackup per replica; a large restore can take longer: raise it then.
+CLUSTER_READY_TIMEOUT = "30m"
+
 # Barman: gzip keeps WAL and base backups small at a modest CPU cost (CNPG: gzip, bzip2, snappy).
 BACKUP_COMPRESSION = "gzip"
 S3_ACCESS_KEY_ID = "ACCESS_KEY_ID"
@@ -205,12 +214,8 @@ def build_cluster(settings: Settings) -> dict[str, Any]:
     if db.restore.enabled:
         source = db.restore.source_cluster
         spec["externalClusters"] = [{"name": source, "barmanObjectStore": barman_object_store(settings, source)}]
-    return {
-        "apiVersion": CNPG_API_VERSION,
-        "kind": "Cluster",
-        "metadata": _metadata(settings, name, "database"),
-        "spec": spec,
-    }
+    metadata = {**_metadata(settings, name, "database"), "annotations": {WAIT_FOR_ANNOTATION: WAIT_FOR_READY}}
+    return {"apiVersion": CNPG_API_VERSION, "kind": "Cluster", "metadata": metadata, "spec": spec}
 
 
 def build_scheduled_backup(settings: Settings) -> dict[str, Any]:
@@ -365,7 +370,13 @@ class Database(pulumi.ComponentResource):
             kind=cluster["kind"],
             metadata=cluster["metadata"],
             spec=cluster["spec"],
-            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(depends_on=cr_deps)),
+            opts=pulumi.ResourceOptions.merge(
+                stateful,
+                pulumi.ResourceOptions(
+                    depends_on=cr_deps,
+                    custom_timeouts=pulumi.CustomTimeouts(create=CLUSTER_READY_TIMEOUT, update=CLUSTER_READY_TIMEOUT),
+                ),
+            ),
         )
         after_cluster = pulumi.ResourceOptions(parent=self, depends_on=[self.chart, self.cluster])
         if settings.database.backup.enabled:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from components import workload
+from components import networking, workload
 from components.conventions import PROBE_ROUTES
 from components.labels import COLOR_LABEL
 from components.settings import Settings
@@ -98,13 +98,46 @@ def gate_job_name(settings: Settings, color: str, version: str, image: str, weig
 
 
 def gate_pod_labels(settings: Settings, color: str, version: str) -> dict[str, str]:
-    return workload.object_labels(settings, color, version, component=GATE_COMPONENT)
+    """Its own `instance`: the app's Services, PDBs and NetworkPolicy select name + instance (+ color)
+    and must never pick up the gate's pod (the app policy would cut it off from the app and Prometheus)."""
+    labels = workload.object_labels(settings, color, version, component=GATE_COMPONENT)
+    return {**labels, "app.kubernetes.io/instance": f"{settings.app.name}-gate-{settings.environment}"}
+
+
+def gate_selector(settings: Settings) -> dict[str, str]:
+    """Labels every gate pod of this app carries, whatever it promotes."""
+    return {"app.kubernetes.io/name": settings.app.name, "app.kubernetes.io/component": GATE_COMPONENT}
 
 
 def gate_source(settings: Settings) -> dict[str, Any]:
     """NetworkPolicy peer for the app pods' ingress rule: the gate's pods in the app namespace."""
-    labels = {"app.kubernetes.io/name": settings.app.name, "app.kubernetes.io/component": GATE_COMPONENT}
-    return {"podSelector": {"matchLabels": labels}}
+    return {"podSelector": {"matchLabels": gate_selector(settings)}}
+
+
+def build_gate_network_policy(settings: Settings) -> dict[str, Any]:
+    """The gate's pods accept nothing and reach only DNS, the app's pods and (with monitoring) Prometheus."""
+    app_pods = {
+        "to": [{"podSelector": {"matchLabels": workload.selector_labels(settings)}}],
+        "ports": [{"protocol": "TCP", "port": settings.app.port}],
+    }
+    egress = [networking.dns_egress(), app_pods]
+    if settings.monitoring.enabled:
+        monitoring_ns = {"matchLabels": {networking.NAMESPACE_NAME_LABEL: settings.monitoring.namespace}}
+        egress.append(
+            {"to": [{"namespaceSelector": monitoring_ns}], "ports": [{"protocol": "TCP", "port": PROMETHEUS_PORT}]}
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": workload.metadata(
+            settings, f"{settings.app.name}-gate", workload.object_labels(settings, None, component=GATE_COMPONENT)
+        ),
+        "spec": {
+            "podSelector": {"matchLabels": gate_selector(settings)},
+            "policyTypes": ["Ingress", "Egress"],
+            "egress": egress,
+        },
+    }
 
 
 def build_gate_job(

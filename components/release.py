@@ -15,9 +15,10 @@ How this avoids the failure modes users report with Argo Rollouts (DESIGN.md "Bl
 - "the preview Service switches before pods are ready": a color's new version rolls out inside
   its own Deployment (maxUnavailable 0), so the Services only ever have ready pods behind them,
   and Pulumi waits for the Deployment to be Available before anything that depends on it.
-- "a failed analysis still promotes": the active Service (or the HTTPRoute) `depends_on` the gate
-  Job; backoffLimit 0 and Pulumi's Job await make a failed gate fail `pulumi up` before the
-  selector changes. There is no controller that can promote later on its own.
+- "a failed analysis still promotes": the gate Job runs only after the target color's Deployment
+  is rolled out, and the active Service (or the HTTPRoute) `depends_on` the gate Job; backoffLimit 0
+  and Pulumi's Job await make a failed gate fail `pulumi up` before the selector changes. There is
+  no controller that can promote later on its own.
 """
 
 from __future__ import annotations
@@ -198,9 +199,12 @@ class BlueGreenRelease(pulumi.ComponentResource):
             track(idle)
 
         target = gate_target(settings)
+        gate_policy = gate.build_gate_network_policy(settings)
         switch_after: list[pulumi.Resource] = [deployments[target], color_services[target]]
         if release.gate.enabled:
-            switch_after.append(self._gate(name, settings, target, refs[target], color_services[target], child))
+            # After the target's rollout: judging while it rolls would test the old pods (or none yet).
+            gate_after = [deployments[target], color_services[target], child("gate-networkpolicy", gate_policy)]
+            switch_after.append(self._gate(name, settings, target, refs[target], gate_after, child))
         active_service = child("active-service", build_active_service(settings), *switch_after)
         if scale_idle_after_switch:
             track(idle, active_service)
@@ -226,7 +230,7 @@ class BlueGreenRelease(pulumi.ComponentResource):
 
     @staticmethod
     def _gate(
-        name: str, settings: Settings, color: str, image: Any, color_service: pulumi.Resource, child: Any
+        name: str, settings: Settings, color: str, image: Any, after: Sequence[pulumi.Resource], child: Any
     ) -> pulumi.CustomResource:
         _, version = track_settings(settings, color)
         url = networking.service_url(settings, workload.track_name(settings, color))
@@ -236,6 +240,4 @@ class BlueGreenRelease(pulumi.ComponentResource):
         )
         timeout = f"{settings.release.gate.timeout_seconds + GATE_AWAIT_MARGIN_SECONDS}s"
         manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": job["metadata"], "spec": job["spec"]}
-        return child(
-            "gate", manifest, color_service, custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
-        )
+        return child("gate", manifest, *after, custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout))

@@ -6,7 +6,10 @@ keeps the rendered files on disk so judges such as kubernetes-validate can read 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +23,40 @@ from offline.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDER_ROOT = ROOT / "build" / "test-renders"
+# Readable part of a render directory's name; a digest of the full arguments keeps names unique.
+TAG_CHARS = 100
+DIGEST_CHARS = 12
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@cache
+def _run_dir() -> Path:
+    """This process's render directory; those of test runs that have ended are removed.
+
+    Several pytest processes may run in this tree at once: each renders (and replaces) only its own
+    directories, so no run reads files another is rewriting. A run's renders stay until the next run starts.
+    """
+    for run in RENDER_ROOT.glob("pid-*"):
+        pid = run.name.removeprefix("pid-")
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(run, ignore_errors=True)
+    return RENDER_ROOT / f"pid-{os.getpid()}"
+
+
+def _render_dir(stack: str, overrides: tuple[str, ...], cwd: Path) -> Path:
+    """One directory per (program, stack, overrides): no two previews share one, however long the overrides."""
+    readable = "-".join([stack, *[o.replace(":", "_").replace("/", "_").replace("=", "_") for o in overrides]])
+    digest = hashlib.sha256(json.dumps([str(cwd), stack, *overrides]).encode()).hexdigest()[:DIGEST_CHARS]
+    return _run_dir() / f"{readable[:TAG_CHARS]}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -59,7 +96,6 @@ def preview(stack: str, *overrides: str, cwd: Path = ROOT) -> Preview:
     """Offline preview + render of `stack` with `--config` style overrides (cached per args)."""
     config = stackconfig.load(cwd, stack, list(overrides))
     resources = run_program(cwd, config)
-    tag = "-".join([stack, *[o.replace(":", "_").replace("/", "_").replace("=", "_") for o in overrides]])[:150]
-    out = RENDER_ROOT / tag
+    out = _render_dir(stack, overrides, cwd)
     render(out, resources)
     return Preview(stack, out, tuple(resources))

@@ -114,12 +114,13 @@ def test_topology_spread_only_in_prod() -> None:
 
 def test_labels_on_every_app_object(p: Preview) -> None:
     (component,) = p.of_type(APP_TYPE)
-    for r in p.resources:
-        if r.parent == component.urn and "metadata" in r.inputs:
-            labels = r.inputs["metadata"]["labels"]
-            assert labels["team"] == "payments" and labels["cost-center"] == "cc-1042", r.name
-            assert labels["app.kubernetes.io/name"] == "web", r.name
-            assert labels["app.kubernetes.io/managed-by"] == "pulumi", r.name
+    children = [r for r in p.resources if r.parent == component.urn]
+    assert children and all("metadata" in r.inputs for r in children), "every child is a labelled object"
+    for r in children:
+        labels = r.inputs["metadata"]["labels"]
+        assert labels["team"] == "payments" and labels["cost-center"] == "cc-1042", r.name
+        assert labels["app.kubernetes.io/name"] == "web", r.name
+        assert labels["app.kubernetes.io/managed-by"] == "pulumi", r.name
     template = p.manifest("Deployment", "web")["spec"]["template"]["metadata"]["labels"]
     selector = p.manifest("Deployment", "web")["spec"]["selector"]["matchLabels"]
     assert selector.items() <= template.items()

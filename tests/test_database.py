@@ -148,6 +148,18 @@ def test_the_chart_is_pinned_and_every_cnpg_object_waits_for_it() -> None:
     assert {secrets["database-credentials"], secrets["database-backup-s3"]} <= set(cluster.dependencies)
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pulumi_waits_for_the_cluster_to_be_ready_before_the_migration_runs(stack: str) -> None:
+    """Pulumi has no await for custom resources: without waitFor the migration Job starts while
+    PostgreSQL is still bootstrapping, fails to connect, and `pulumi up` fails on a fresh cluster."""
+    p = preview(stack)
+    annotations = cluster_of(p)["metadata"].get("annotations", {})
+    assert annotations.get("pulumi.com/waitFor") == "condition=Ready"
+    [cluster] = ours(p, CLUSTER)
+    migrations = [r for r in p.of_type("kubernetes:batch/v1:Job") if r.name.endswith("-migrate")]
+    assert migrations and all(cluster.urn in job.dependencies for job in migrations)
+
+
 def test_database_url_secret_is_exported_for_the_app() -> None:
     stack = next(r for r in preview("prod").resources if r.type == "pulumi:pulumi:Stack")
     assert stack.outputs["databaseUrlSecret"] == "web-db-url"
@@ -251,3 +263,17 @@ def test_built_in_objects_pass_kubernetes_validate_strict(stack: str) -> None:
     assert files
     for path in files:
         kubernetes_validate.validate(yaml.safe_load(Path(path).read_text()), "1.37.0", strict=True)
+
+
+def test_database_down_promtool_test_uses_the_job_the_rendered_pod_monitor_produces() -> None:
+    """The checklist rule's promtool test must exercise the label set real scrapes carry."""
+    import yaml
+
+    from tests.test_alerts_promtool import PROMTOOL_DIR
+
+    [endpoint] = preview("prod").manifest("PodMonitor", "web-db-metrics")["spec"]["podMetricsEndpoints"]
+    scraped_job = relabel({"job": "greenlight-prod/web-db-metrics"}, endpoint["relabelings"])["job"]
+    unit_tests = yaml.safe_load((PROMTOOL_DIR / "database_watchdog.test.yaml").read_text())["tests"]
+    up_series = [s["series"] for t in unit_tests for s in t["input_series"] if s["series"].startswith("up{")]
+    assert up_series, "the DatabaseDown unit tests feed no `up` series"
+    assert all(f'job="{scraped_job}"' in series for series in up_series), up_series

@@ -56,9 +56,10 @@ def test_traffic_moves_only_after_gate_and_target_deployment() -> None:
     assert by_name["release-gate"].urn in active.dependencies
     assert by_name["release-green-deployment"].urn in active.dependencies
     assert by_name["release-blue-deployment"].urn not in active.dependencies
-    assert by_name["release-green-deployment"].urn in by_name["release-gate"].dependencies or (
-        by_name["release-green-service"].urn in by_name["release-gate"].dependencies
-    )
+    # The gate judges the target's new pods: it runs only once that Deployment is rolled out
+    # (on a fresh cluster its /ready retries would otherwise run out while pods still start).
+    assert by_name["release-green-deployment"].urn in by_name["release-gate"].dependencies
+    assert by_name["release-green-service"].urn in by_name["release-gate"].dependencies
 
 
 def test_gate_job_name_tracks_what_is_promoted() -> None:
@@ -73,6 +74,58 @@ def test_app_pods_admit_the_gate() -> None:
     gate_labels = gate_job(preview("prod"))["spec"]["template"]["metadata"]["labels"]
     peers = [f["podSelector"]["matchLabels"] for f in policy["ingress"][0]["from"] if "podSelector" in f]
     assert any(p.items() <= gate_labels.items() for p in peers)
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return selector.items() <= labels.items()
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_gate_pod_is_not_governed_by_the_app_objects(stack: str) -> None:
+    """The app's NetworkPolicy would cut the gate off from the app and Prometheus; Services and PDBs
+    of the app must not count it either."""
+    p = preview(stack)
+    gate_labels = gate_job(p)["spec"]["template"]["metadata"]["labels"]
+    assert not selects(p.manifest("NetworkPolicy", "web")["spec"]["podSelector"]["matchLabels"], gate_labels)
+    for service in p.manifests("Service"):
+        assert not selects(service["spec"]["selector"], gate_labels), service["metadata"]["name"]
+    for pdb in p.manifests("PodDisruptionBudget"):
+        assert not selects(pdb["spec"]["selector"]["matchLabels"], gate_labels), pdb["metadata"]["name"]
+
+
+def egress_ports(spec: dict[str, Any], peer: Any) -> list[Any]:
+    """Ports of the egress rules whose peers satisfy `peer`."""
+    return [port for rule in spec["egress"] if any(peer(to) for to in rule["to"]) for port in rule["ports"]]
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_gate_network_policy_lets_it_reach_dns_the_app_and_prometheus(stack: str) -> None:
+    p = preview(stack)
+    job = gate_job(p)
+    gate_labels = job["spec"]["template"]["metadata"]["labels"]
+    [policy] = [
+        n for n in p.manifests("NetworkPolicy") if selects(n["spec"]["podSelector"]["matchLabels"], gate_labels)
+    ]
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"] and not spec.get("ingress")
+    app_pods = p.manifest("Deployment", "web-blue")["spec"]["template"]["metadata"]["labels"]
+
+    def to_app(to: dict[str, Any]) -> bool:
+        return "namespaceSelector" not in to and selects(to["podSelector"]["matchLabels"], app_pods)
+
+    def to_dns(to: dict[str, Any]) -> bool:
+        return to.get("podSelector", {}).get("matchLabels") == {"k8s-app": "kube-dns"}
+
+    def to_monitoring(to: dict[str, Any]) -> bool:
+        return to == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+    assert egress_ports(spec, to_app) == [{"protocol": "TCP", "port": 8080}]
+    assert {port["port"] for port in egress_ports(spec, to_dns)} == {53}
+    assert egress_ports(spec, to_monitoring) == [{"protocol": "TCP", "port": gate.PROMETHEUS_PORT}]
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert ".monitoring.svc:" in env["PROMETHEUS_URL"]  # the namespace the policy opens
+    by_name = {r.name: r for r in p.resources}
+    assert by_name["release-gate-networkpolicy"].urn in by_name["release-gate"].dependencies
 
 
 def test_gate_queries_are_valid_promql(tmp_path: Path) -> None:

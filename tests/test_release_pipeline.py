@@ -152,9 +152,12 @@ def test_cli_reads_the_deployed_config_without_keeping_it(tmp_path: Path) -> Non
     )
 
 
-def test_cli_refuses_an_image_not_pinned_by_digest() -> None:
-    with pytest.raises(SystemExit):
+def test_cli_refuses_an_image_not_pinned_by_digest(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
         release.main(["--stack", "prod", "--image", "web:latest", "--version", "1.0.0", "--smoke-url", "http://x"])
+    # argparse exits 2 for any usage error: the message shows it is this one.
+    assert refused.value.code == 2
+    assert "--image must be pinned by digest" in capsys.readouterr().err
 
 
 class _Handler(BaseHTTPRequestHandler):

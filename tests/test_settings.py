@@ -187,12 +187,19 @@ def test_config_error_lists_the_stack_file() -> None:
 
 def test_readme_settings_reference_matches_settings_py() -> None:
     """The README table is generated from the dataclasses; a drift fails here."""
+    from components import docs
+
     readme = (ROOT / "README.md").read_text()
     for key, kind, default, doc in field_docs(Settings):
         row = f"| `{key}` | {kind} | {default} | {doc} |"
         assert row in readme, (
             f"README settings reference is stale; run `python -m components.docs --write README.md`: {row}"
         )
+    # and nothing else: a row for a setting that no longer exists is stale too
+    assert f"{docs.BEGIN}\n{docs.settings_table()}\n{docs.END}" in readme, (
+        "README settings reference has rows settings.py does not generate; "
+        "run `python -m components.docs --write README.md`"
+    )
 
 
 def test_every_stack_file_key_is_commented_or_documented() -> None:

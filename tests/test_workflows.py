@@ -134,9 +134,12 @@ def test_no_untrusted_expression_is_expanded_inside_run_scripts() -> None:
 
 
 def test_checkouts_do_not_persist_credentials() -> None:
-    for name, job_id, step in steps():
-        if step.get("uses", "").startswith("actions/checkout@"):
-            assert step.get("with", {}).get("persist-credentials") is False, f"{name}/{job_id}"
+    checkouts = [
+        (name, job_id, step) for name, job_id, step in steps() if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts, "no actions/checkout step found: the check would pass on nothing"
+    for name, job_id, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, f"{name}/{job_id}"
 
 
 def test_pull_request_target_is_never_used() -> None:

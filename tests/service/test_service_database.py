@@ -17,7 +17,9 @@ MIGRATE_TIMEOUT_SECONDS = 60
 HEAD_REVISION = "0001"
 OUTAGE_DETECTION_TIMEOUT_SECONDS = 15
 RECOVERY_TIMEOUT_SECONDS = 20
-STABLE_POLLS = 10
+# 80 polls 50 ms apart (> 4 s): longer than a worker's verdict cache (1.5 s) plus its 2 s connect timeout,
+# so every gunicorn worker has re-probed the database before the test reads its verdict.
+STABLE_POLLS = 80
 
 
 def run_migrate(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

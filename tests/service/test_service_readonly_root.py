@@ -9,22 +9,44 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers.app_server import GUNICORN_CONFIG, ServiceProcess
 from tests.helpers.tools import missing_tool, require_tool
+from tests.preview import ROOT
 
 READ_ONLY_ROOT = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp"
+TMP = Path("/tmp")  # the emptyDir the pod mounts; the test replaces it with a fresh tmpfs
 
 
-def _read_only_command() -> list[str]:
+def _code_paths_under_tmp() -> list[Path]:
+    """The checkout and its virtualenv may live under /tmp (a CI clone); the fresh tmpfs would hide them."""
+    paths = {Path(p).resolve() for p in (ROOT, sys.prefix, sys.base_prefix)}
+    return sorted(p for p in paths if p.is_relative_to(TMP))
+
+
+def _read_only_root_script(stash: Path) -> str:
+    """Remount / read-only, put an empty tmpfs on /tmp, and bring the code paths back read-only."""
+    hidden = _code_paths_under_tmp()
+    steps = [f"mount --rbind {TMP} {stash}"] if hidden else []
+    steps.append(READ_ONLY_ROOT)
+    for path in hidden:
+        source = stash / path.relative_to(TMP)
+        steps += [f"mkdir -p {path}", f"mount --bind {source} {path}", f"mount -o remount,bind,ro {path}"]
+    return " && ".join(steps)
+
+
+def _read_only_command(stash: Path) -> list[str]:
     unshare = require_tool("unshare")
-    if os.geteuid() != 0:
-        missing_tool("a read-only root needs root to create a mount namespace")
+    script = _read_only_root_script(stash)
+    # Without root, a user namespace (mapped to root) may create the mount namespace instead.
+    namespace = [unshare, "--mount", "--propagation", "private", *([] if os.geteuid() == 0 else ["--map-root-user"])]
     probe = subprocess.run(
-        [unshare, "--mount", "--propagation", "private", "sh", "-c", f"{READ_ONLY_ROOT} && true"],
+        [*namespace, "sh", "-c", f"{script} && true"],
         capture_output=True,
         text=True,
         timeout=10,
@@ -33,13 +55,19 @@ def _read_only_command() -> list[str]:
     if probe.returncode != 0:
         missing_tool(f"cannot create a read-only mount namespace here: {probe.stderr.strip()}")
     gunicorn = f"exec {sys.executable} -m gunicorn --config {GUNICORN_CONFIG}"
-    return [unshare, "--mount", "--propagation", "private", "sh", "-c", f"{READ_ONLY_ROOT} && {gunicorn}"]
+    return [*namespace, "sh", "-c", f"{script} && {gunicorn}"]
 
 
 def test_service_runs_on_a_read_only_root_filesystem(
     service_factory: Callable[..., ServiceProcess],
 ) -> None:
-    svc = service_factory(command=_read_only_command(), ENABLE_FAULT_INJECTION="1")
+    # The stash (where the real /tmp stays reachable) must not be under /tmp itself.
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as stash:
+        _run_read_only(service_factory, Path(stash))
+
+
+def _run_read_only(service_factory: Callable[..., ServiceProcess], stash: Path) -> None:
+    svc = service_factory(command=_read_only_command(stash), ENABLE_FAULT_INJECTION="1")
     svc.wait_ready()
     for _ in range(5):
         assert svc.request("/api/items").status == 200
