@@ -32,7 +32,9 @@ PULUMI_TIMEOUT = "15m"
 HASH_LENGTH = 8
 TMP_VOLUME = "tmp"
 MIGRATION_COMPONENT = "migration"
-JOB_NAME_LABEL = "batch.kubernetes.io/job-name"  # set by the Job controller on its pods (Kubernetes 1.27+)
+# On the pod template (not the controller-set batch.kubernetes.io/job-name), so the NetworkPolicy's
+# selector is visible in the manifest itself (checkov CKV2_K8S_6 and reviewers pair them by it).
+MIGRATION_LABEL = "greenlight.dev/migration"
 
 
 def migration_labels(settings: Settings, version: str) -> dict[str, str]:
@@ -55,6 +57,7 @@ def job_name(settings: Settings, image: str, version: str) -> str:
 def build_migration_job(settings: Settings, image: str, version: str, db_url_secret_name: str) -> dict[str, Any]:
     """A batch/v1 Job running `image` with args ["migrate"], DATABASE_URL from the Secret."""
     labels = migration_labels(settings, version)
+    pod_labels = migration_pod_labels(settings, version)
     container = {
         "name": "migrate",
         "image": image,
@@ -87,7 +90,7 @@ def build_migration_job(settings: Settings, image: str, version: str, db_url_sec
             "backoffLimit": BACKOFF_LIMIT,
             "activeDeadlineSeconds": ACTIVE_DEADLINE_SECONDS,
             "template": {
-                "metadata": {"labels": migration_pod_labels(settings, version)},
+                "metadata": {"labels": {**pod_labels, MIGRATION_LABEL: job_name(settings, image, version)}},
                 "spec": {
                     "restartPolicy": "Never",
                     "automountServiceAccountToken": False,
@@ -108,7 +111,7 @@ def build_migration_network_policy(settings: Settings, image: str, version: str)
         "kind": "NetworkPolicy",
         "metadata": {"name": name, "namespace": settings.app_namespace, "labels": migration_labels(settings, version)},
         "spec": {
-            "podSelector": {"matchLabels": {JOB_NAME_LABEL: name}},
+            "podSelector": {"matchLabels": {MIGRATION_LABEL: name}},
             "policyTypes": ["Ingress", "Egress"],
             "egress": [networking.dns_egress(), networking.database_egress(settings)],
         },

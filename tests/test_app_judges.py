@@ -14,7 +14,6 @@ from tests.helpers.checkov import component_manifest_files, run_checkov
 from tests.test_app_deployment import APP_TYPE, STACKS, stack
 
 OLDEST_SUPPORTED = (1, 29)
-MIGRATION_JOB_PREFIX = "migrate-"
 # API groups served by CRDs, which kubernetes-validate has no schema for; checked by their own tests.
 CRD_GROUPS = ("monitoring.coreos.com/", "gateway.networking.k8s.io/", "postgresql.cnpg.io/")
 
@@ -62,14 +61,9 @@ def test_strict_validation_rejects_an_unknown_field(tmp_path: Path) -> None:
     assert errors and all("readinessprobe" in e for e in errors)
 
 
-def own_objects(files: list[Path]) -> list[Path]:
-    """The app's objects minus the migration Job, which components/migrations.py builds and answers for."""
-    return [f for f in files if not f.name.startswith(f"job-web-{MIGRATION_JOB_PREFIX}")]
-
-
 @pytest.mark.parametrize("name", sorted(STACKS))
 def test_checkov_reports_no_failed_check(name: str) -> None:
-    report = run_checkov(own_objects(component_manifest_files(stack(name), APP_TYPE)))
+    report = run_checkov(component_manifest_files(stack(name), APP_TYPE))
     assert report.failures() == []
     assert report.passed > 0
     # every skip is one we wrote, with its reason, on the object it concerns

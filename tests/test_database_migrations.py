@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.migrations import JOB_NAME_LABEL, build_migration_job, build_migration_network_policy, job_name
+from components.migrations import MIGRATION_LABEL, build_migration_job, build_migration_network_policy, job_name
 from components.settings import Settings, parse
 from components.workload import selector_labels
 from offline import stackconfig
@@ -92,7 +92,7 @@ def test_network_policy_lets_the_job_reach_only_dns_and_postgres(settings: Setti
     policy = build_migration_network_policy(settings, IMAGE, "1.4.2")
     kubernetes_validate.validate(policy, "1.37.0", strict=True)
     spec = policy["spec"]
-    assert spec["podSelector"] == {"matchLabels": {JOB_NAME_LABEL: job_name(settings, IMAGE, "1.4.2")}}
+    assert spec["podSelector"] == {"matchLabels": {MIGRATION_LABEL: job_name(settings, IMAGE, "1.4.2")}}
     assert spec["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in spec  # nothing may connect in
     ports = sorted((p["protocol"], p["port"]) for rule in spec["egress"] for p in rule["ports"])
     assert ports == [("TCP", 53), ("TCP", 5432), ("UDP", 53)]
