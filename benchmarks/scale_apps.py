@@ -65,8 +65,9 @@ def main() -> None:
     parser.add_argument("--apps", type=int, nargs="+", default=[1, 10, 50, 100])
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("| apps | resources | wall (s) | per app (ms) | peak RSS (MiB) | MiB per app | exit |")
+    print("| apps | resources | wall (s) | ms per added app | peak RSS (MiB) | MiB per added app | exit |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    first: tuple[int, float, float] | None = None  # (apps, seconds, MiB) of the smallest stack
     for apps in args.apps:
         with tempfile.TemporaryDirectory() as tmp:
             program = Path(tmp)
@@ -91,10 +92,15 @@ def main() -> None:
             ]
             seconds, peak, code = run_measured(argv, ROOT)
             resources = json.loads(report.read_text())["summary"]["resources"] if report.stat().st_size else 0
-        print(
-            f"| {apps} | {resources} | {seconds:.1f} | {1000 * seconds / apps:.0f} | {peak:.0f} "
-            f"| {peak / apps:.1f} | {code} |"
-        )
+        # Marginal cost over the smallest stack: the fixed cost (interpreter, SDKs, pack) is paid once.
+        if first is None or apps == first[0]:
+            first = first or (apps, seconds, peak)
+            per_app_ms, per_app_mib = "-", "-"
+        else:
+            added = apps - first[0]
+            per_app_ms = f"{1000 * (seconds - first[1]) / added:.0f}"
+            per_app_mib = f"{(peak - first[2]) / added:.2f}"
+        print(f"| {apps} | {resources} | {seconds:.1f} | {per_app_ms} | {peak:.0f} | {per_app_mib} | {code} |")
 
 
 if __name__ == "__main__":

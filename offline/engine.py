@@ -66,36 +66,36 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mock: mocks.Mocks) -> None:
         super().__init__(mock)
         self.recorded: list[Resource] = []
+        self._by_urn: dict[str, Resource] = {}
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         inputs = {} if request.type == STACK_TYPE else rpc.deserialize_properties(request.object)
-        self.recorded.append(
-            Resource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                remote=bool(request.remote),
-                parent=request.parent,
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                provider=request.provider,
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=list(request.ignoreChanges),
-                aliases=list(request.aliasURNs),
-                inputs=inputs,
-            )
+        record = Resource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            remote=bool(request.remote),
+            parent=request.parent,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider,
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            aliases=list(request.aliasURNs),
+            inputs=inputs,
         )
+        self.recorded.append(record)
+        self._by_urn[record.urn] = record
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = rpc.deserialize_properties(request.outputs) if request.outputs else {}
-        for resource in self.recorded:
-            if resource.urn == request.urn:
-                resource.outputs = outputs
+        if request.urn in self._by_urn:
+            self._by_urn[request.urn].outputs = outputs
         return super().RegisterResourceOutputs(request)
 
 
