@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -22,8 +21,7 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import DATABASE_JOB
 from components.labels import standard_labels
-from components.schema import ConfigError
-from components.settings import Settings, stack_file
+from components.settings import Settings
 
 # CloudNativePG operator chart. 0.29.0 is the release that ships operator 1.30.0 (the chart index's
 # appVersion, 2026-06-29), the newest minor, which the charts repo says is the only one it supports.
@@ -111,34 +109,6 @@ def backup_server_name(settings: Settings) -> str:
         return name
     digest = hashlib.sha256(f"{restore.source_cluster}|{restore.target_time}".encode()).hexdigest()[:6]
     return f"{name}-restore-{digest}"
-
-
-def restore_problems(settings: Settings) -> list[str]:
-    """Settings a restore needs; reported like every other settings error."""
-    db = settings.database
-    if not (db.enabled and db.restore.enabled):
-        return []
-    problems = []
-    if not db.backup.destination_path.startswith("s3://"):
-        problems.append(
-            f"greenlight:database.backup.destinationPath = {db.backup.destination_path!r} is not allowed; "
-            "allowed: the s3://bucket/path holding the source cluster's backups (required when restore is enabled)"
-        )
-    if settings.backup_secret_access_key is None:
-        problems.append(
-            "greenlight:backupSecretAccessKey is missing; allowed: a secure value (required when restore is enabled)"
-        )
-    if db.restore.target_time:
-        try:
-            parsed = datetime.fromisoformat(db.restore.target_time)
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            problems.append(
-                f"greenlight:database.restore.targetTime = {db.restore.target_time!r} is not allowed; "
-                "allowed: an RFC 3339 time with a zone, such as 2026-11-26T09:30:00Z"
-            )
-    return problems
 
 
 def _metadata(settings: Settings, name: str, component: str) -> dict[str, Any]:
@@ -287,14 +257,8 @@ class Database(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`namespace`: the app Namespace resource; `monitoring`: what installs the PodMonitor CRD."""
-        problems = restore_problems(settings)
         password_setting = settings.database_password
-        if password_setting is None:
-            problems.append(
-                "greenlight:databasePassword is missing; allowed: a secure value (required when database is enabled)"
-            )
-        if problems:  # before anything is registered, like every settings error
-            raise ConfigError(stack_file(pulumi.get_stack()), problems)
+        assert password_setting is not None  # components/invariants.py requires it when the database is on
         super().__init__("greenlight:index:Database", name, None, opts)
         self.cluster_name = cluster_name(settings)
         self.url_secret_name = url_secret_name(settings)
@@ -350,7 +314,7 @@ class Database(pulumi.ComponentResource):
 
         cr_deps: list[pulumi.Resource] = [*in_namespace, self.chart, self.credentials_secret]
         if needs_object_store(settings):
-            assert settings.backup_secret_access_key is not None  # invariants / restore_problems
+            assert settings.backup_secret_access_key is not None  # components/invariants.py
             s3 = _secret(
                 settings,
                 backup_secret_name(settings),

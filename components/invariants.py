@@ -6,6 +6,7 @@ Each rule returns problems in the same shape as field errors: key, value, what i
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -146,6 +147,48 @@ def _pairs(s: Settings) -> list[str]:
     return problems
 
 
+def _database(s: Settings) -> list[str]:
+    """What the database and a restore need (CloudNativePG recovery reads the source's backups)."""
+    db = s.database
+    if not db.enabled:
+        return []
+    problems = []
+    if s.database_password is None:
+        problems.append(
+            "greenlight:databasePassword is missing; allowed: a secure value (required when database is enabled)"
+        )
+    if not db.restore.enabled:
+        return problems
+    if not db.backup.destination_path.startswith("s3://"):
+        problems.append(
+            _problem(
+                "database.backup.destinationPath",
+                db.backup.destination_path,
+                "the s3://bucket/path holding the source cluster's backups (required when restore is enabled)",
+            )
+        )
+    if s.backup_secret_access_key is None:
+        problems.append(
+            "greenlight:backupSecretAccessKey is missing; allowed: a secure value (required when restore is enabled)"
+        )
+    if db.restore.target_time and not _is_rfc3339_with_zone(db.restore.target_time):
+        problems.append(
+            _problem(
+                "database.restore.targetTime",
+                db.restore.target_time,
+                "an RFC 3339 time with a zone, such as 2026-11-26T09:30:00Z",
+            )
+        )
+    return problems
+
+
+def _is_rfc3339_with_zone(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def check(s: Settings) -> list[str]:
     return [
         *_resources("app.resources", s.app.resources),
@@ -153,4 +196,5 @@ def check(s: Settings) -> list[str]:
         *_images(s),
         *_prod_minimums(s),
         *_pairs(s),
+        *_database(s),
     ]

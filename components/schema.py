@@ -231,6 +231,9 @@ def field_docs(cls: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         key = f"{prefix}{camel(f.name)}"
         tp = _unwrap_optional(hints[f.name])
+        if tp is Secret:
+            rows.append((key, "secret", "unset", f.metadata.get("doc", "")))
+            continue
         if dataclasses.is_dataclass(tp):
             rows.extend(field_docs(tp, key + "."))  # type: ignore[arg-type]
             continue

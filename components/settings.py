@@ -368,14 +368,28 @@ class Settings:
     monitoring: MonitoringSettings = setting(MonitoringSettings())
     alerting: AlertingSettings = setting(AlertingSettings())
     database: DatabaseSettings = setting(DatabaseSettings())
-    grafana_admin_password: Secret | None = setting(None, doc="Grafana admin password")
-    pagerduty_routing_key: Secret | None = setting(None, doc="PagerDuty key for critical alerts")
-    slack_webhook_url: Secret | None = setting(None, doc="Slack webhook for warnings")
-    dead_mans_switch_url: Secret | None = setting(None, doc="Watchdog heartbeat URL")
-    registry_password: Secret | None = setting(None, doc="registry password for the image push")
-    database_password: Secret | None = setting(None, doc="password of the app's database user")
-    backup_secret_access_key: Secret | None = setting(None, doc="object storage key for backups")
-    loki_secret_access_key: Secret | None = setting(None, doc="object storage key for Loki")
+    grafana_admin_password: Secret | None = setting(
+        None, doc="Grafana admin password (required when monitoring is enabled)"
+    )
+    pagerduty_routing_key: Secret | None = setting(
+        None, doc="PagerDuty routing key for critical alerts (required in prod)"
+    )
+    slack_webhook_url: Secret | None = setting(
+        None, doc="Slack webhook for warnings (without it, warnings reach no one)"
+    )
+    dead_mans_switch_url: Secret | None = setting(None, doc="dead-man's-switch URL the Watchdog alert pings")
+    registry_password: Secret | None = setting(
+        None, doc="registry password for the image push (required when an image is 'build')"
+    )
+    database_password: Secret | None = setting(
+        None, doc="password of the app's database user (required when the database is enabled)"
+    )
+    backup_secret_access_key: Secret | None = setting(
+        None, doc="object storage key for backups and restores (required when either is enabled)"
+    )
+    loki_secret_access_key: Secret | None = setting(
+        None, doc="object storage key for Loki (required when lokiStorage is s3)"
+    )
 
     @property
     def is_prod(self) -> bool:

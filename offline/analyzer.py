@@ -7,8 +7,11 @@ we configure it, remediate and analyze each resource with its options, then anal
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,10 @@ from offline.stackconfig import StackConfig, UsageError
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+# How long a pack may take to print its port and answer; a pack that hangs must not hang CI.
 STARTUP_SECONDS = 60
+STOP_SECONDS = 10
+STDERR_TAIL_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -60,35 +66,108 @@ def _keep_secrets(before: Any, after: Any) -> Any:
     return after
 
 
+def _read_pack_config(config_file: Path) -> dict[str, Any]:
+    """The `pulumi preview --policy-pack-config` format.
+
+    {"all": LEVEL, POLICY: LEVEL or {"enforcementLevel": LEVEL, PROPERTY: VALUE, ...}}
+    """
+    try:
+        given = json.loads(config_file.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise UsageError(f"--policy-pack-config {config_file}: {err}") from None
+    expected = 'a JSON object like {"all": "mandatory", "<policy>": {"enforcementLevel": "advisory", ...}}'
+    if not isinstance(given, dict):
+        raise UsageError(f"--policy-pack-config {config_file}: expected {expected}")
+    for name, value in given.items():
+        if not isinstance(value, (str, dict)):
+            raise UsageError(
+                f"--policy-pack-config {config_file}: {name}: {json.dumps(value)} is neither a level nor an object; "
+                f"expected {expected}"
+            )
+    return given
+
+
 class PolicyPack:
     """One running policy pack process and a stub speaking the Analyzer service."""
 
-    def __init__(self, pack_dir: Path) -> None:
+    def __init__(self, pack_dir: Path, startup_seconds: float = STARTUP_SECONDS) -> None:
         main = pack_dir / "__main__.py"
         if not main.is_file():
             raise UsageError(f"--policy-pack {pack_dir}: no __main__.py there")
+        self.pack_dir = pack_dir
+        self.channel: grpc.Channel | None = None
+        self._drain: threading.Thread | None = None
+        # stderr goes to a file and stdout is drained by a thread: a chatty pack never fills a pipe and blocks.
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # closed in close()
         self.process = subprocess.Popen(
             [sys.executable, "-u", str(main.resolve())],
             cwd=pack_dir,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
+        try:
+            port = self._read_port(startup_seconds)
+            self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            try:
+                grpc.channel_ready_future(self.channel).result(timeout=startup_seconds)
+            except grpc.FutureTimeoutError:
+                raise UsageError(self._failure(f"no gRPC server answered on port {port}")) from None
+            self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+            self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        except BaseException:
+            self.close()  # never leave the pack process behind, whatever failed
+            raise
+
+    def _read_port(self, timeout: float) -> str:
+        """The first stdout line (the port), within `timeout`; later output is read and dropped."""
         assert self.process.stdout is not None
-        first_line = self.process.stdout.readline().strip()
-        if not first_line.isdigit():
+        stdout = self.process.stdout
+        lines: queue.Queue[str] = queue.Queue()
+
+        def drain() -> None:
+            for line in stdout:
+                lines.put(line)
+            lines.put("")  # end of output: the pack exited
+
+        self._drain = threading.Thread(target=drain, name="policy-pack-stdout", daemon=True)
+        self._drain.start()
+        try:
+            first = lines.get(timeout=timeout).strip()
+        except queue.Empty:
+            raise UsageError(self._failure(f"printed no port within {timeout:g}s")) from None
+        if not first.isdigit():
+            raise UsageError(self._failure(first or "exited before printing its port"))
+        return first
+
+    def _stderr_tail(self) -> str:
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read().strip()[-STDERR_TAIL_CHARS:]
+
+    def _failure(self, what: str) -> str:
+        if self.process.poll() is None:
             self.process.kill()
-            _, err = self.process.communicate(timeout=10)
-            raise UsageError(f"policy pack {pack_dir} did not start: {err.strip()[-2000:] or first_line}")
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
-        grpc.channel_ready_future(self.channel).result(timeout=STARTUP_SECONDS)
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+            self.process.wait(timeout=STOP_SECONDS)
+        return f"policy pack {self.pack_dir} did not start: {self._stderr_tail() or what}"
+
+    def rpc_error(self, err: grpc.RpcError) -> UsageError:
+        """A failed call as one message: the pack's own error, not a gRPC dump."""
+        details = err.details() if isinstance(err, grpc.Call) else str(err)
+        return UsageError(f"policy pack {self.pack_dir} failed: {details}")
 
     def close(self) -> None:
-        self.channel.close()
-        self.process.kill()
-        self.process.communicate(timeout=10)
+        if self.channel is not None:
+            self.channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=STOP_SECONDS)
+        if self._drain is not None:
+            self._drain.join(timeout=STOP_SECONDS)  # the pipe is at EOF once the process is gone
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.close()
 
     def __enter__(self) -> PolicyPack:
         return self
@@ -101,32 +180,31 @@ class PolicyPack:
     def configure(self, config_file: Path | None, stack: StackConfig) -> dict[str, str]:
         """Resolves levels and properties per policy, validates them, sends Configure."""
         policies = {p.name: p for p in self.info.policies}
-        given: dict[str, Any] = {}
-        if config_file is not None:
-            try:
-                given = json.loads(config_file.read_text())
-            except (OSError, json.JSONDecodeError) as err:
-                raise UsageError(f"--policy-pack-config {config_file}: {err}") from None
+        given = _read_pack_config(config_file) if config_file is not None else {}
         unknown = sorted(set(given) - set(policies) - {"all"})
         if unknown:
             raise UsageError(
                 f"--policy-pack-config {config_file}: unknown policies {', '.join(unknown)}; "
                 f"known: all, {', '.join(sorted(policies))}"
             )
-        initial = {k: json_format.MessageToDict(v) for k, v in self.info.initialConfig.items()}
+        # The pack's own initial config is a PolicyConfig message per policy (as the engine reads it).
+        initial: dict[str, dict[str, Any]] = {
+            k: {"enforcementLevel": LEVEL_NAMES[v.enforcementLevel], **json_format.MessageToDict(v.properties)}
+            for k, v in self.info.initialConfig.items()
+        }
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels: dict[str, str] = {}
         for name, policy in policies.items():
-            level = LEVEL_NAMES[policy.enforcementLevel]
+            level: Any = LEVEL_NAMES[policy.enforcementLevel]
             properties: dict[str, Any] = {}
-            for source in (initial.get(name), given.get("all"), given.get(name)):
+            for source in (initial.get("all"), initial.get(name), given.get("all"), given.get(name)):
                 if isinstance(source, str):
                     level = source
                 elif isinstance(source, dict):
                     source = dict(source)
                     level = source.pop("enforcementLevel", level)
                     properties.update(source)
-            if level not in LEVELS:
+            if not isinstance(level, str) or level not in LEVELS:
                 raise UsageError(
                     f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}"
                 )
@@ -228,11 +306,14 @@ def run_pack(
     pack_dir: Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
 ) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
     with PolicyPack(pack_dir) as pack:
-        levels = pack.configure(config_file, stack)
-        analyzed = [r for r in resources if r.type != STACK_TYPE]
-        remediations = [rem for r in analyzed for rem in pack.remediate(r)]
-        violations = [v for r in analyzed for v in pack.analyze(r)]
-        violations += pack.analyze_stack(resources)
+        try:
+            levels = pack.configure(config_file, stack)
+            analyzed = [r for r in resources if r.type != STACK_TYPE]
+            remediations = [rem for r in analyzed for rem in pack.remediate(r)]
+            violations = [v for r in analyzed for v in pack.analyze(r)]
+            violations += pack.analyze_stack(resources)
+        except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
+            raise pack.rpc_error(err) from None
     return violations, remediations, levels
 
 

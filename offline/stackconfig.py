@@ -64,7 +64,12 @@ def _parse_cli_value(text: str) -> Any:
     return text
 
 
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
 def _set_path(config: dict[str, Any], key: str, value: str, project: str) -> None:
+    """Sets `key` in the stack file's config (still holding its `secure:` values), like `config set --path`."""
     if ":" not in key:
         key = f"{project}:{key}"
     namespace, _, path = key.partition(":")
@@ -79,12 +84,16 @@ def _set_path(config: dict[str, Any], key: str, value: str, project: str) -> Non
             node = json.loads(node)
         except json.JSONDecodeError:
             raise UsageError(f"--config {key}: {full} is not an object") from None
+    if _is_secure(node) or not isinstance(node, (dict, type(None))):
+        raise UsageError(f"--config {key}: {full} is not an object")
     node = dict(node or {})
     config[full] = node
     cursor = node
-    for part in rest[:-1]:
+    for depth, part in enumerate(rest[:-1], start=1):
         child = cursor.get(part)
-        cursor[part] = dict(child) if isinstance(child, dict) else {}
+        if _is_secure(child) or not isinstance(child, (dict, type(None))):
+            raise UsageError(f"--config {key}: {full}.{'.'.join(rest[:depth])} is not an object")
+        cursor[part] = dict(child or {})
         cursor = cursor[part]
     cursor[rest[-1]] = _parse_cli_value(value)
 
@@ -93,7 +102,10 @@ def load(cwd: Path, stack: str, overrides: list[str]) -> StackConfig:
     project_file = cwd / "Pulumi.yaml"
     if not project_file.is_file():
         raise UsageError(f"no Pulumi.yaml in {cwd}: --cwd must name a Pulumi project directory")
-    project = yaml.safe_load(project_file.read_text())["name"]
+    try:
+        project = str(yaml.safe_load(project_file.read_text())["name"])
+    except (yaml.YAMLError, TypeError, KeyError):
+        raise UsageError(f"{project_file}: not a Pulumi project file (needs a `name:`)") from None
     stack_file = cwd / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in cwd.glob("Pulumi.*.yaml"))
@@ -102,20 +114,21 @@ def load(cwd: Path, stack: str, overrides: list[str]) -> StackConfig:
         document = yaml.safe_load(stack_file.read_text()) or {}
     except yaml.YAMLError as err:
         raise UsageError(f"{stack_file.name} is not valid YAML: {err}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise UsageError(f"{stack_file.name}: expected a mapping with a `config:` mapping")
     raw: dict[str, Any] = dict(document.get("config") or {})
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--config {item!r}: expected KEY=VALUE, e.g. greenlight:release.activeColor=green")
+        # Like `pulumi config set [--path]` without --secret: the value given is plaintext, and an object
+        # stays secret while any of its other values is still `secure:`.
+        _set_path(raw, key, value, project)
     secret_keys: set[str] = set()
     config: dict[str, Any] = {}
     for key, value in raw.items():
         config[key], is_secret = _strip_secure(key, value)
         if is_secret:
             secret_keys.add(key)
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--config {item!r}: expected KEY=VALUE, e.g. greenlight:release.activeColor=green")
-        _set_path(config, key, value, project)
-        # Like `pulumi config set` without --secret: the value given here is plaintext.
-        full_key = key if ":" in key else f"{project}:{key}"
-        secret_keys.discard(full_key.split(".")[0])
     strings = {k: _as_config_string(v) for k, v in config.items()}
     return StackConfig(project, stack, strings, frozenset(secret_keys))

@@ -21,6 +21,7 @@ Exit 0: released; 1: failed (rolled back when traffic had moved); 2: usage or co
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -109,10 +111,27 @@ class PulumiCli:
         original = self.stack_file.read_bytes()
         try:
             if self._run("config", "refresh", "--force") != 0:
+                if self._ever_deployed():
+                    # Guessing from the repo's (stale) activeColor could deploy straight onto the live track.
+                    raise RuntimeError(
+                        f"cannot read the last deployment's config of {self.name} (pulumi config refresh failed); "
+                        "nothing was changed"
+                    )
                 return None  # never deployed: the repo's stack file is all there is
             return deployed_from_stack_file(yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {})
         finally:
             self.stack_file.write_bytes(original)
+
+    def _ever_deployed(self) -> bool:
+        """True unless `pulumi stack history` says the stack has no update (unsure counts as deployed)."""
+        command = [self.binary, "stack", "history", "--json", "--stack", self.name, "--non-interactive"]
+        result = subprocess.run(command, cwd=self.cwd, capture_output=True, text=True, check=False)  # noqa: S603 - argv list, no shell
+        if result.returncode != 0:
+            return True
+        try:
+            return bool(json.loads(result.stdout or "null"))
+        except json.JSONDecodeError:
+            return True
 
     def config_set(self, key: str, value: str) -> None:
         if self._run("config", "set", "--path", f"{NAMESPACE}:{key}", value) != 0:
@@ -126,6 +145,15 @@ class PulumiCli:
 def _set_track(stack: Stack, prefix: str, track: Track) -> None:
     stack.config_set(f"{prefix}.image", track.image)
     stack.config_set(f"{prefix}.version", track.version)
+
+
+def _succeeded(step: Callable[[], bool], what: str, log: Callable[[str], None]) -> bool:
+    """A step that may raise counts as failed: once traffic may have moved, every failure must roll back."""
+    try:
+        return step()
+    except Exception as error:  # noqa: BLE001 - any failure here leads to the rollback, never past it
+        log(f"{what} raised {type(error).__name__}: {error}")
+        return False
 
 
 def release_blue_green(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
@@ -142,10 +170,10 @@ def release_blue_green(stack: Stack, new: Track, smoke: Callable[[str], bool], l
         log(f"{stack.name}: update of the idle color failed (gate or rollout): traffic stays on {live}")
         return 1
     stack.config_set("release.activeColor", idle)
-    if not stack.up():
+    if not _succeeded(stack.up, "pulumi up (promotion)", log):
         log(f"{stack.name}: promotion to {idle} failed: restoring {live}")
         return _rollback_color(stack, live, log)
-    if not smoke(new.version):
+    if not _succeeded(lambda: smoke(new.version), "smoke test", log):
         log(f"{stack.name}: post-promotion smoke test failed on {idle}: rolling back to {live}")
         return _rollback_color(stack, live, log)
     log(f"{stack.name}: promoted {idle} ({new.version}); {live} stays up for instant rollback")
@@ -163,7 +191,7 @@ def release_rolling(stack: Stack, new: Track, smoke: Callable[[str], bool], log:
     previous = deployed.app if deployed else None
     _set_track(stack, "app", new)
     log(f"{stack.name}: rolling update to {new.image}")
-    if stack.up() and smoke(new.version):
+    if _succeeded(stack.up, "pulumi up", log) and _succeeded(lambda: smoke(new.version), "smoke test", log):
         log(f"{stack.name}: released {new.version}")
         return 0
     if previous is None:
@@ -204,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "@sha256:" not in args.image:
         parser.error("--image must be pinned by digest: name@sha256:<digest>")
+    # Checked before anything changes: a bad URL found after promotion would skip the smoke test's verdict.
+    if urlsplit(args.smoke_url).scheme not in ("http", "https") or not urlsplit(args.smoke_url).netloc:
+        parser.error(f"--smoke-url must be an http(s) URL like https://web.example.com, got {args.smoke_url!r}")
 
     def smoke(version: str) -> bool:
         return smoke_test.run(args.smoke_url, smoke_test.DEFAULT_PATHS, expect_version=version)
@@ -214,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:  # the stack file is invalid: nothing was changed
         print(f"release: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # a CLI step failed; the log above says how far the release got
+        print(f"release: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

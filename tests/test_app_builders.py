@@ -14,6 +14,7 @@ BASE = {
     "greenlight:costCenter": "cc-1042",
     "greenlight:app": {"image": "ghcr.io/acme/web@sha256:" + "a" * 64},
     "greenlight:monitoring": {"enabled": False},
+    "greenlight:databasePassword": "pw",
 }
 IMAGE = "ghcr.io/acme/web@sha256:" + "b" * 64
 
@@ -21,7 +22,7 @@ IMAGE = "ghcr.io/acme/web@sha256:" + "b" * 64
 def settings(**app: object) -> Settings:
     raw = dict(BASE)
     raw["greenlight:app"] = {**BASE["greenlight:app"], **app}  # type: ignore[dict-item]
-    return parse(raw, "dev")
+    return parse(raw, "dev", {"greenlight:databasePassword"})
 
 
 def test_changing_config_changes_the_pod_template_checksum() -> None:

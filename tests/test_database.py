@@ -241,14 +241,20 @@ def test_restore_without_target_time_recovers_to_the_latest_wal() -> None:
 def test_restore_settings_are_checked_before_anything_is_registered(
     stack: str, overrides: tuple[str, ...], key: str
 ) -> None:
-    settings = settings_for(stack, *RESTORE[:2], *overrides)
-    assert [p for p in database.restore_problems(settings) if key in p]
+    """A bad restore setting is a settings error: `load()` fails, so no resource is ever registered."""
     with pytest.raises(ConfigError, match=re.escape(key)):
-        database.Database("database", settings)
+        settings_for(stack, *RESTORE[:2], *overrides)
 
 
 def test_valid_restore_settings_have_no_problems() -> None:
-    assert database.restore_problems(settings_for("prod", *RESTORE)) == []
+    assert settings_for("prod", *RESTORE).database.restore.enabled
+
+
+def test_database_needs_its_password_as_a_secret() -> None:
+    dev = stackconfig.load(ROOT, "dev", [])
+    without = {k: v for k, v in dev.config.items() if k != "greenlight:databasePassword"}
+    with pytest.raises(ConfigError, match="greenlight:databasePassword is missing"):
+        parse(without, "dev", dev.secret_keys)
 
 
 # --- judges ---------------------------------------------------------------------------------------------

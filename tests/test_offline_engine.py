@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline import analyzer, stackconfig
 from offline.__main__ import main
 from tests.preview import ROOT
 
 PROGRAM = ROOT / "tests" / "fixtures" / "engine_program"
 PROBE_PACK = ROOT / "tests" / "fixtures" / "probe_pack"
+FAULTY_PACK = ROOT / "tests" / "fixtures" / "faulty_pack"
 PLACEHOLDER = "offline-secret-"
 
 
@@ -127,10 +129,13 @@ def test_stack_policy_sees_options_parents_and_config(tmp_path: Path, capsys: py
         ({"max-replicas": {"maximum": 2}}, "max-replicas"),
         ({"max-replicas": {"max": "two"}}, "max-replicas"),
         ({"all": "sometimes"}, "allowed: advisory, mandatory, disabled, remediate"),
+        ({"needs-owner": {"enforcementLevel": ["mandatory"]}}, "needs-owner: level ['mandatory']"),
+        (["needs-owner"], "expected a JSON object"),
+        ({"needs-owner": 1}, "needs-owner: 1 is neither a level nor an object"),
     ],
 )
 def test_bad_policy_pack_config_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], pack_config: dict[str, object], fragment: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pack_config: object, fragment: str
 ) -> None:
     config = tmp_path / "pack.json"
     config.write_text(json.dumps(pack_config))
@@ -186,3 +191,87 @@ def test_cli_runs_as_a_module_with_exit_codes() -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "needs-owner" in result.stdout
+
+
+@pytest.fixture
+def started_packs(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[str]]:
+    """Every pack process the engine starts, so a test can check none is left running."""
+    started: list[subprocess.Popen[str]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: object, **kwargs: object) -> subprocess.Popen[str]:
+        process: subprocess.Popen[str] = real_popen(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(analyzer.subprocess, "Popen", recording_popen)
+    return started
+
+
+def test_a_pack_that_never_prints_its_port_times_out_and_is_stopped(
+    monkeypatch: pytest.MonkeyPatch, started_packs: list[subprocess.Popen[str]]
+) -> None:
+    monkeypatch.setenv("FAULTY_PACK", "hang")
+    with pytest.raises(stackconfig.UsageError, match="printed no port within 1s"):
+        analyzer.PolicyPack(FAULTY_PACK, startup_seconds=1)
+    [process] = started_packs
+    assert process.poll() is not None
+
+
+def test_a_policy_that_raises_is_one_message_and_the_pack_is_stopped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], started_packs: list[subprocess.Popen[str]]
+) -> None:
+    monkeypatch.setenv("FAULTY_PACK", "raise")
+    code, _, err = run(capsys, "--policy-pack", str(FAULTY_PACK))
+    assert code == 2
+    assert "the faulty pack broke on purpose" in err
+    assert "Traceback" not in err and "debug_error_string" not in err
+    [process] = started_packs
+    assert process.poll() is not None
+
+
+def test_a_chatty_pack_and_its_initial_config_are_served_like_the_engine_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pack writes megabytes to stdout and stderr: nothing may block on a full pipe. Its
+    # initial config makes `noisy` mandatory and sets a property, as PolicyConfig messages carry them.
+    monkeypatch.delenv("FAULTY_PACK", raising=False)
+    code, out, _ = run(capsys, "--json", "--policy-pack", str(FAULTY_PACK))
+    report = json.loads(out)
+    assert code == 1
+    assert [(v["policy"], v["level"]) for v in report["violations"]] == [("noisy", "mandatory")]
+    assert "(from-initial-config)" in report["violations"][0]["message"]
+
+
+def test_overriding_one_key_of_a_secret_object_keeps_the_object_secret(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        "config:\n  probe:db:\n    user: app\n    password:\n      secure: v1:cipher\n  probe:token:\n"
+        "    secure: v1:cipher\n"
+    )
+    loaded = stackconfig.load(tmp_path, "test", ["probe:db.user=admin", "probe:db.port=5432"])
+    assert "probe:db" in loaded.secret_keys
+    db = json.loads(loaded.config["probe:db"])
+    assert db["user"] == "admin" and db["port"] == 5432
+    assert db["password"].startswith(PLACEHOLDER)
+    # Replacing the only secure value (or the whole key) with plaintext makes it plaintext, as `config set` does.
+    loaded = stackconfig.load(tmp_path, "test", ["probe:db.password=hunter2", "probe:token=plain"])
+    assert loaded.secret_keys == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("probe:token.value=x", "probe:token is not an object"),
+        ("probe:db.password.x=1", "probe:db.password is not an object"),
+        ("probe:db.user.first=x", "probe:db.user is not an object"),
+    ],
+)
+def test_path_overrides_into_a_secret_or_scalar_are_refused(tmp_path: Path, override: str, fragment: str) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        "config:\n  probe:db:\n    user: app\n    password:\n      secure: v1:cipher\n  probe:token:\n"
+        "    secure: v1:cipher\n"
+    )
+    with pytest.raises(stackconfig.UsageError, match=fragment):
+        stackconfig.load(tmp_path, "test", [override])

@@ -113,6 +113,15 @@ def as_kind(kind: str) -> Spec:
     return Spec(kind, {"metadata": meta(f"x-{kind.lower()}"), "spec": spec})
 
 
+# Pulumi's sentinel for a value not known until `pulumi up` (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def sidecar() -> dict[str, Any]:
+    """A compliant container turned into a native sidecar, minus its probes."""
+    return {**container(name="proxy", probes=False, ports=False), "restartPolicy": "Always"}
+
+
 def literal_env(name: str, value: str) -> Callable[[dict[str, Any]], None]:
     return lambda c: c["env"].append({"name": name, "value": value})
 
@@ -204,6 +213,13 @@ CASES: dict[str, list[Case]] = {
             text="add readinessProbe",
         ),
         Case("a Job needs none (the fixture's migration Job)", compliant, False),
+        Case(
+            "a native sidecar (init container, restartPolicy Always) without probes",
+            lambda: changed(on_pod(lambda p: p.setdefault("initContainers", []).append(sidecar()))),
+            True,
+            where="blue",
+            text="container proxy: add livenessProbe and readinessProbe",
+        ),
     ],
     "image-pinned": [
         Case(
@@ -224,6 +240,13 @@ CASES: dict[str, list[Case]] = {
         Case(
             "tag without digest in prod",
             lambda: changed(on_container(lambda c: c.__setitem__("image", "ghcr.io/acme/web:1.4.2"))),
+            True,
+            where="blue",
+            text="not pinned by digest",
+        ),
+        Case(
+            "a digest mark without a digest pins nothing",
+            lambda: changed(on_container(lambda c: c.__setitem__("image", "ghcr.io/acme/web:1.4.2@sha256:"))),
             True,
             where="blue",
             text="not pinned by digest",
@@ -252,6 +275,11 @@ CASES: dict[str, list[Case]] = {
         ),
     ],
     "run-as-high-uid": [
+        Case(
+            "a UID computed during the update is judged later, not a crash",
+            lambda: changed(on_container(lambda c: c["securityContext"].__setitem__("runAsUser", UNKNOWN))),
+            False,
+        ),
         Case(
             "UID 1000",
             lambda: changed(on_pod(lambda p: p["securityContext"].__setitem__("runAsUser", 1000))),
@@ -378,6 +406,23 @@ CASES: dict[str, list[Case]] = {
             lambda: changed(on_container(literal_env("api_key", "abc"))),
             True,
             where="blue",
+        ),
+        Case(
+            "a password inside a literal URL",
+            lambda: changed(on_container(literal_env("DATABASE_URL", "postgres://app:hunter2@db:5432/app"))),
+            True,
+            where="blue",
+            text="DATABASE_URL is a URL with a literal password",
+        ),
+        Case(
+            "a URL whose password is expanded from a secretKeyRef variable",
+            lambda: changed(on_container(literal_env("DATABASE_URL", "postgres://app:$(DB_PASSWORD)@db:5432/app"))),
+            False,
+        ),
+        Case(
+            "the name of a Secret is not a secret",
+            lambda: changed(on_container(literal_env("TLS_SECRET_NAME", "web-tls"))),
+            False,
         ),
         Case(
             "a *_FILE path is not a secret",

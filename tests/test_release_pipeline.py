@@ -203,3 +203,73 @@ def test_smoke_test_rejects_the_wrong_version(server: str) -> None:
 def test_smoke_test_refuses_non_http_urls() -> None:
     with pytest.raises(ValueError):
         smoke_test.fetch("file:///etc/passwd", timeout=1)
+
+
+def _raises(error: Exception) -> Callable[[str], bool]:
+    def check(_: str) -> bool:
+        raise error
+
+    return check
+
+
+def test_a_smoke_test_that_raises_after_promotion_still_rolls_back() -> None:
+    stack = FakeStack(deployed_state=Deployed("blue", {"blue": BLUE, "green": GREEN}, None))
+    assert release.release(stack, NEW, _raises(ValueError("smoke test URL must be http(s)")), log=lambda _: None) == 1
+    assert stack.events[-2:] == ["set release.activeColor=blue", "up activeColor=blue"]
+
+
+def test_a_promotion_that_raises_still_rolls_back() -> None:
+    stack = FakeStack(deployed_state=Deployed("blue", {"blue": BLUE, "green": GREEN}, None))
+    ups = iter([True])
+
+    def up() -> bool:
+        stack.events.append(f"up activeColor={stack.config.get('release.activeColor')}")
+        if next(ups, None) is None and stack.config.get("release.activeColor") == "green":
+            raise OSError("pulumi: connection reset")
+        return True
+
+    stack.up = up  # type: ignore[method-assign]
+    assert release.release(stack, NEW, lambda _: True, log=lambda _: None) == 1
+    assert stack.events[-2:] == ["set release.activeColor=blue", "up activeColor=blue"]
+
+
+def test_rolling_release_rolls_back_when_the_smoke_test_raises() -> None:
+    stack = FakeStack(strategy_name="rolling", name="dev", deployed_state=Deployed(None, {}, BLUE))
+    assert release.release(stack, NEW, _raises(OSError("unreachable")), log=lambda _: None) == 1
+    assert stack.config["app.image"] == BLUE.image
+
+
+def test_cli_refuses_a_smoke_url_that_is_not_http_before_changing_anything(capsys: pytest.CaptureFixture[str]) -> None:
+    image = NEW.image
+    with pytest.raises(SystemExit) as refused:
+        release.main(["--stack", "prod", "--image", image, "--version", "1.6.0", "--smoke-url", "web.example.com"])
+    assert refused.value.code == 2
+    assert "--smoke-url must be an http(s) URL" in capsys.readouterr().err
+
+
+FAILING_REFRESH = """#!{python}
+import sys
+args = sys.argv[1:]
+if args[:2] == ["config", "refresh"]:
+    sys.exit(1)
+if args[:2] == ["stack", "history"]:
+    print({history!r})
+"""
+
+
+@pytest.mark.parametrize(("history", "deployed"), [("[]", False), ('[{"kind": "update"}]', True), ("null", False)])
+def test_a_failed_config_refresh_only_falls_back_on_a_never_deployed_stack(
+    tmp_path: Path, history: str, deployed: bool
+) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    (tmp_path / "Pulumi.prod.yaml").write_text((ROOT / "Pulumi.prod.yaml").read_text())
+    fake = tmp_path / "pulumi"
+    fake.write_text(FAILING_REFRESH.format(python=sys.executable, history=history))
+    fake.chmod(0o755)
+    cli = release.PulumiCli("prod", tmp_path, binary=str(fake))
+    if deployed:
+        # The repo's activeColor may be stale: guessing could deploy onto the live track.
+        with pytest.raises(RuntimeError, match="cannot read the last deployment"):
+            cli.deployed()
+    else:
+        assert cli.deployed() is None

@@ -134,6 +134,7 @@ def _raw(**overrides: object) -> dict[str, object]:
         "greenlight:costCenter": "cc-1",
         "greenlight:app": {"image": DIGEST},
         "greenlight:monitoring": {"enabled": False},
+        "greenlight:database": {"enabled": False},
     }
     raw.update({f"greenlight:{k}": v for k, v in overrides.items()})
     return raw
@@ -148,6 +149,7 @@ def test_per_environment_defaults_apply_when_unset() -> None:
             release={"blue": {"image": DIGEST}, "green": {"image": DIGEST}},
             monitoring={"lokiBucket": "logs"},
             database={"backup": {"destinationPath": "s3://b/p"}},
+            databasePassword="d",
             pagerdutyRoutingKey="k",
             grafanaAdminPassword="p",
             lokiSecretAccessKey="l",
@@ -156,7 +158,13 @@ def test_per_environment_defaults_apply_when_unset() -> None:
         "prod",
         {
             f"greenlight:{k}"
-            for k in ("pagerdutyRoutingKey", "grafanaAdminPassword", "lokiSecretAccessKey", "backupSecretAccessKey")
+            for k in (
+                "pagerdutyRoutingKey",
+                "grafanaAdminPassword",
+                "lokiSecretAccessKey",
+                "backupSecretAccessKey",
+                "databasePassword",
+            )
         },
     )
     assert prod.app.autoscaling.enabled and prod.app.autoscaling.min_replicas == 3
@@ -229,3 +237,10 @@ def test_docs_write_replaces_only_the_generated_table(tmp_path: Path) -> None:
     assert text.startswith("# Title\n") and text.endswith("After.\n")
     assert "| stale |" not in text
     assert "| `app.replicas` | an integer from 1 to 100 |" in text
+
+
+def test_secret_settings_are_documented_as_secrets() -> None:
+    rows = {key: (kind, default) for key, kind, default, _ in field_docs(Settings)}
+    for secret in ("grafanaAdminPassword", "pagerdutyRoutingKey", "databasePassword", "registryPassword"):
+        assert rows[secret] == ("secret", "unset"), secret
+    assert not any(key.endswith("._value") or key.endswith(".Value") for key in rows)

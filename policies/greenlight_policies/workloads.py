@@ -18,14 +18,21 @@ from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Meta, is_prod, wo
 RESOURCE_FIELDS = (("requests", "cpu"), ("requests", "memory"), ("limits", "cpu"), ("limits", "memory"))
 PROBES = ("livenessProbe", "readinessProbe")
 MUTABLE_TAGS = ("latest",)
-DIGEST_MARK = "@sha256:"
+# A digest reference ends in @sha256:<64 hex> (OCI image spec, descriptor digests); "@sha256:" alone pins nothing.
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 # UIDs below 10000 may collide with host users; kube-score and Polaris use the same threshold.
 MIN_UID = 10000
 SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)  # the one capability Pod Security "restricted" allows
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 SECRET_ENV_NAME = r"PASSWORD|PASSWD|SECRET|TOKEN|KEY"  # noqa: S105 - a pattern of names, not a password
-FILE_REFERENCE_SUFFIX = "_FILE"  # FOO_PASSWORD_FILE=/run/secrets/x names a file, not a secret
+# FOO_PASSWORD_FILE=/run/secrets/x, TLS_SECRET_NAME=web-tls, SIGNING_KEY_PATH=/keys/k name where a secret
+# is, not the secret itself.
+REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_NAME")
+# scheme://user:password@host: credentials in a URL, whatever the variable is called (DATABASE_URL, ...).
+URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?P<password>[^/@\s]+)@", re.IGNORECASE)
+ENV_EXPANSION = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # $(DB_PASSWORD): the kubelet fills it in from env
+SIDECAR_RESTART_POLICY = "Always"  # an init container with restartPolicy Always is a native sidecar (1.29+)
 
 
 def _where(w: Workload, container: Mapping[str, Any]) -> str:
@@ -52,7 +59,9 @@ def missing_resources(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
 def missing_probes(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
     if not w.long_running:
         return
-    for c in w.containers(include_init=False):
+    init = w.pod_spec.get("initContainers") or []
+    sidecars = [c for c in init if isinstance(c, dict) and c.get("restartPolicy") == SIDECAR_RESTART_POLICY]
+    for c in [*sidecars, *w.containers(include_init=False)]:
         missing = [p for p in PROBES if not c.get(p)]
         if missing:
             yield f"{_where(w, c)}: add {' and '.join(missing)} (long-running containers need both)."
@@ -73,7 +82,7 @@ def unpinned_images(w: Workload, config: Mapping[str, Any]) -> Iterator[str]:
         image = str(c.get("image") or "")
         if is_unknown(image):
             continue  # built by this update: checked again once the digest is known
-        tag, digest = image_tag(image), DIGEST_MARK in image
+        tag, digest = image_tag(image), bool(DIGEST.search(image))
         if tag in MUTABLE_TAGS:
             yield f"{_where(w, c)}: image {image} uses the mutable tag '{tag}'; pin a version and digest."
         elif not tag and not digest:
@@ -97,10 +106,12 @@ def low_uid(w: Workload, config: Mapping[str, Any]) -> Iterator[str]:
     minimum = int(config.get("minUid", MIN_UID))
     for c in w.containers():
         uid = _effective(w, c, "runAsUser")
+        if is_unknown(uid):
+            continue  # computed during this update: judged once known
         if uid is None:
             yield f"{_where(w, c)}: set securityContext.runAsUser to a UID of at least {minimum}."
-        elif int(uid) < minimum:
-            yield f"{_where(w, c)}: runAsUser {uid} is below {minimum}; use a UID of at least {minimum}."
+        elif int(uid) < minimum:  # numbers cross the protocol as doubles: show 100, not 100.0
+            yield f"{_where(w, c)}: runAsUser {int(uid)} is below {minimum}; use a UID of at least {minimum}."
 
 
 def writable_root(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
@@ -151,13 +162,25 @@ def host_path_volumes(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
             yield f"{w.kind} {w.name}: volume {volume.get('name', '?')} mounts host path {path}; use a PVC or emptyDir."
 
 
+def _literal_url_password(value: str) -> bool:
+    found = URL_CREDENTIALS.search(value)
+    return found is not None and not ENV_EXPANSION.fullmatch(found.group("password"))
+
+
 def literal_secret_env(w: Workload, config: Mapping[str, Any]) -> Iterator[str]:
     pattern = re.compile(str(config.get("namePattern", SECRET_ENV_NAME)), re.IGNORECASE)
     for c in w.containers():
         for env in c.get("env") or []:
             name, value = str(env.get("name", "")), env.get("value")
-            if pattern.search(name) and not name.upper().endswith(FILE_REFERENCE_SUFFIX) and value not in (None, ""):
+            if value in (None, "") or is_unknown(value):
+                continue
+            if pattern.search(name) and not name.upper().endswith(REFERENCE_SUFFIXES):
                 yield f"{_where(w, c)}: env {name} holds a literal value; use valueFrom.secretKeyRef instead."
+            elif _literal_url_password(str(value)):
+                yield (
+                    f"{_where(w, c)}: env {name} is a URL with a literal password; take the password from "
+                    "valueFrom.secretKeyRef (e.g. as $(DB_PASSWORD)) or the whole URL from a Secret."
+                )
 
 
 POLICIES = [
