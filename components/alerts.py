@@ -7,17 +7,16 @@ Steps that touch every alert (runbook link, ``for`` scaling) are applied once, h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import slo
 from components.alert_rules import platform, service
-from components.alert_rules.model import Alert, AppScope, RuleGroup
+from components.alert_rules.model import AppScope, RuleGroup
 from components.conventions import RULE_SELECTOR_LABELS, runbook_url
 from components.labels import standard_labels
+from components.registration import register
 from components.settings import Settings
 
 PROMETHEUS_RULE_API = "monitoring.coreos.com/v1"
@@ -47,10 +46,6 @@ def app_rule_groups(settings: Settings, scope: AppScope) -> tuple[RuleGroup, ...
         groups.append(RuleGroup(name=f"{scope.app}.database", alerts=(platform.database_down(),)))
     groups.append(RuleGroup(name=f"{scope.app}.meta", alerts=(platform.watchdog(),)))
     return tuple(groups)
-
-
-def all_alerts(groups: Sequence[RuleGroup]) -> list[Alert]:
-    return [alert for group in groups for alert in group.alerts]
 
 
 def render_group(settings: Settings, group: RuleGroup) -> dict[str, Any]:
@@ -101,13 +96,8 @@ class AlertRules(pulumi.ComponentResource):
         # CustomResource needs the PrometheusRule CRD: the caller passes depends_on=[MonitoringStack];
         # children do not inherit a parent's depends_on, so the rule carries it itself.
         after = (opts.depends_on if opts else None) or []
-        self.prometheus_rule = k8s.apiextensions.CustomResource(
-            f"{name}-prometheusrule",
-            api_version=rule["apiVersion"],
-            kind=rule["kind"],
-            metadata=rule["metadata"],
-            spec=rule["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        self.prometheus_rule = register(
+            f"{name}-prometheusrule", rule, pulumi.ResourceOptions(parent=self, depends_on=after)
         )
         self.alert_names = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r]
         self.register_outputs({"prometheusRule": rule["metadata"]["name"], "alerts": self.alert_names})

@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import DATABASE_JOB
 from components.labels import standard_labels
+from components.registration import register
 from components.settings import Settings
 
 # CloudNativePG operator chart. 0.29.0 is the release that ships operator 1.30.0 (the chart index's
@@ -245,7 +246,7 @@ def _secret(settings: Settings, name: str, secret_type: str, string_data: dict[s
 class Database(pulumi.ComponentResource):
     """CNPG operator (chart), the app's Cluster, its Secrets, PodMonitor and, in prod, backups."""
 
-    cluster: k8s.apiextensions.CustomResource
+    cluster: pulumi.CustomResource
     url_secret: k8s.core.v1.Secret
 
     def __init__(
@@ -327,14 +328,10 @@ class Database(pulumi.ComponentResource):
             self.backup_secret = k8s.core.v1.Secret(f"{name}-backup-s3", **s3, opts=stateful)
             cr_deps.append(self.backup_secret)
 
-        cluster = build_cluster(settings)
-        self.cluster = k8s.apiextensions.CustomResource(
+        self.cluster = register(
             f"{name}-cluster",
-            api_version=cluster["apiVersion"],
-            kind=cluster["kind"],
-            metadata=cluster["metadata"],
-            spec=cluster["spec"],
-            opts=pulumi.ResourceOptions.merge(
+            build_cluster(settings),
+            pulumi.ResourceOptions.merge(
                 stateful,
                 pulumi.ResourceOptions(
                     depends_on=cr_deps,
@@ -344,24 +341,14 @@ class Database(pulumi.ComponentResource):
         )
         after_cluster = pulumi.ResourceOptions(parent=self, depends_on=[self.chart, self.cluster])
         if settings.database.backup.enabled:
-            scheduled = build_scheduled_backup(settings)
-            self.scheduled_backup = k8s.apiextensions.CustomResource(
-                f"{name}-scheduled-backup",
-                api_version=scheduled["apiVersion"],
-                kind=scheduled["kind"],
-                metadata=scheduled["metadata"],
-                spec=scheduled["spec"],
-                opts=after_cluster,
+            self.scheduled_backup = register(
+                f"{name}-scheduled-backup", build_scheduled_backup(settings), after_cluster
             )
         if settings.monitoring.enabled:  # the PodMonitor CRD comes with kube-prometheus-stack
-            monitor = build_pod_monitor(settings)
-            self.pod_monitor = k8s.apiextensions.CustomResource(
+            self.pod_monitor = register(
                 f"{name}-pod-monitor",
-                api_version=monitor["apiVersion"],
-                kind=monitor["kind"],
-                metadata=monitor["metadata"],
-                spec=monitor["spec"],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*in_namespace, *monitoring]),
+                build_pod_monitor(settings),
+                pulumi.ResourceOptions(parent=self, depends_on=[*in_namespace, *monitoring]),
             )
         self.migration_dependencies: list[pulumi.Resource] = [self.cluster, self.url_secret]
         self.register_outputs(

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components import gate, networking, workload
-from components.app import child_opts, migration, register
+from components.app import migration
 from components.image import ImageResolver
+from components.registration import child_opts, register
 from components.settings import COLORS, Settings
 
 if TYPE_CHECKING:
