@@ -1,0 +1,273 @@
+"""Pure builders of the monitoring stack: the charts' values, its namespace and the Secrets they read.
+
+components/resources/monitoring.py (MonitoringStack) registers them once per stack. Secrets never
+enter Helm values (plain inputs of the Chart resource, visible in state, diffs and to the policy pack):
+the Grafana admin password, the Alertmanager config and Loki's object-storage key are Kubernetes
+Secrets built from Pulumi secrets, and the charts are pointed at them by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.contract import (
+    ALERTMANAGER_DATASOURCE_UID,
+    DASHBOARD_LABEL,
+    KUBE_PROMETHEUS_STACK_RELEASE,
+    LOKI_DATASOURCE_UID,
+    PROMETHEUS_DATASOURCE_UID,
+)
+from components.objects import alloy
+from components.objects.charts import LOKI_RELEASE
+from components.objects.meta import standard_labels
+from components.settings import Settings
+
+
+
+GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105 (a name, not a value)
+GRAFANA_ADMIN_USER = "admin"
+ALERTMANAGER_CONFIG_SECRET = "alertmanager-greenlight"  # noqa: S105 (a name, not a value)
+ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml"  # the key the operator reads from configSecret
+LOKI_STORAGE_SECRET = "loki-object-storage"  # noqa: S105 (a name, not a value)
+LOKI_SECRET_KEY_ENV = "LOKI_S3_SECRET_ACCESS_KEY"  # noqa: S105 (a name, not a value)
+LOKI_SCHEMA_FROM = "2024-04-01"  # TSDB + schema v13: the schema Loki 3 recommends
+
+# Per-environment sizing: (cpu request, memory request, memory limit) and replicas. CPU is not
+# limited (throttling a TSDB hurts more than it saves); memory is, so a leak cannot take the node.
+SIZING: dict[str, dict[str, Any]] = {
+    "dev": {
+        "prometheus": ("200m", "512Mi", "1Gi"),
+        "alertmanager": ("50m", "64Mi", "128Mi"),
+        "grafana": ("50m", "128Mi", "256Mi"),
+        "loki": ("100m", "256Mi", "512Mi"),
+        "alloy": ("50m", "64Mi", "256Mi"),
+        "prometheus_replicas": 1,
+        "alertmanager_replicas": 1,
+    },
+    "staging": {
+        "prometheus": ("500m", "1Gi", "2Gi"),
+        "alertmanager": ("50m", "64Mi", "128Mi"),
+        "grafana": ("100m", "128Mi", "256Mi"),
+        "loki": ("250m", "512Mi", "1Gi"),
+        "alloy": ("50m", "128Mi", "256Mi"),
+        "prometheus_replicas": 1,
+        "alertmanager_replicas": 2,
+    },
+    "prod": {
+        "prometheus": ("1", "4Gi", "8Gi"),
+        "alertmanager": ("100m", "128Mi", "256Mi"),
+        "grafana": ("200m", "256Mi", "512Mi"),
+        "loki": ("500m", "1Gi", "2Gi"),
+        "alloy": ("100m", "128Mi", "512Mi"),
+        "prometheus_replicas": 2,
+        "alertmanager_replicas": 3,
+    },
+}
+
+
+def resources(settings: Settings, component: str) -> dict[str, Any]:
+    cpu, memory, memory_limit = SIZING[settings.environment][component]
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory_limit}}
+
+
+def _volume_claim(settings: Settings, size: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    if settings.monitoring.storage_class:
+        spec["storageClassName"] = settings.monitoring.storage_class
+    return {"volumeClaimTemplate": {"spec": spec}}
+
+
+def loki_url(settings: Settings) -> str:
+    return f"http://{LOKI_RELEASE}.{settings.monitoring.namespace}.svc.cluster.local:{alloy.LOKI_PORT}"
+
+
+def loki_datasource(settings: Settings) -> dict[str, Any]:
+    # Grafana expands $VARS in provisioning files; "$$" keeps the literal "$" of ${__value.raw}.
+    request_query = '{namespace=~".+"} | request_id=`$${__value.raw}`'
+    return {
+        "name": "Loki",
+        "type": "loki",
+        "uid": LOKI_DATASOURCE_UID,
+        "access": "proxy",
+        "url": loki_url(settings),
+        "jsonData": {
+            "derivedFields": [
+                {
+                    "name": "request_id",
+                    "matcherType": "label",  # request_id is structured metadata, not in the line text
+                    "matcherRegex": "request_id",
+                    "datasourceUid": LOKI_DATASOURCE_UID,
+                    "url": request_query,
+                    "urlDisplayLabel": "All logs of this request",
+                }
+            ]
+        },
+    }
+
+
+def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
+    mon = settings.monitoring
+    sizing = SIZING[settings.environment]
+    return {
+        "crds": {"enabled": False},  # installed by the prometheus-operator-crds chart, first
+        # The stack's own Watchdog lives in `general`; greenlight ships its own (with a runbook).
+        "defaultRules": {"create": True, "rules": {"general": False}},
+        "prometheusOperator": {
+            # Webhook certificates come from Helm hook Jobs, which a v4 Chart does not run.
+            "admissionWebhooks": {"enabled": False, "patch": {"enabled": False}},
+            "tls": {"enabled": False},
+        },
+        "prometheus": {
+            "prometheusSpec": {
+                "replicas": sizing["prometheus_replicas"],
+                "retention": mon.retention,
+                "storageSpec": _volume_claim(settings, mon.storage_size),
+                "resources": resources(settings, "prometheus"),
+                # Select every ServiceMonitor/PodMonitor/PrometheusRule in every namespace, not only
+                # the ones labelled with this release.
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+                "ruleSelectorNilUsesHelmValues": False,
+                "probeSelectorNilUsesHelmValues": False,
+                "serviceMonitorNamespaceSelector": {},
+                "podMonitorNamespaceSelector": {},
+                "ruleNamespaceSelector": {},
+            }
+        },
+        "alertmanager": {
+            "alertmanagerSpec": {
+                "replicas": sizing["alertmanager_replicas"],
+                # The config is a Secret built from Pulumi secrets (components/alertmanager.py).
+                "useExistingSecret": True,
+                "configSecret": ALERTMANAGER_CONFIG_SECRET,
+                "resources": resources(settings, "alertmanager"),
+            }
+        },
+        "grafana": {
+            "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
+            "testFramework": {"enabled": False},  # a `helm test` hook pod
+            "resources": resources(settings, "grafana"),
+            "sidecar": {
+                "dashboards": {
+                    "enabled": True,
+                    "label": next(iter(DASHBOARD_LABEL)),
+                    "labelValue": next(iter(DASHBOARD_LABEL.values())),
+                    "searchNamespace": "ALL",
+                },
+                "datasources": {
+                    "enabled": True,
+                    "defaultDatasourceEnabled": True,
+                    "uid": PROMETHEUS_DATASOURCE_UID,
+                    "alertmanager": {"enabled": True, "uid": ALERTMANAGER_DATASOURCE_UID},
+                },
+            },
+            "additionalDataSources": [loki_datasource(settings)],
+        },
+        "kubeStateMetrics": {"enabled": True},
+        "nodeExporter": {"enabled": True},
+    }
+
+
+def loki_values(settings: Settings) -> dict[str, Any]:
+    mon = settings.monitoring
+    object_store = "s3" if mon.loki_storage == "s3" else "filesystem"
+    storage: dict[str, Any] = {"type": object_store}
+    single_binary: dict[str, Any] = {
+        "replicas": 1,
+        "resources": resources(settings, "loki"),
+        "persistence": {
+            "enabled": True,
+            "size": mon.storage_size,
+            **({"storageClass": mon.storage_class} if mon.storage_class else {}),
+        },
+    }
+    if object_store == "s3":
+        storage["bucketNames"] = {"chunks": mon.loki_bucket, "ruler": mon.loki_bucket, "admin": mon.loki_bucket}
+        storage["s3"] = {
+            "region": mon.loki_region,
+            "accessKeyId": mon.loki_access_key_id,
+            # Expanded by Loki at start (-config.expand-env) from a Secret: never in the values.
+            "secretAccessKey": f"${{{LOKI_SECRET_KEY_ENV}}}",
+            **({"endpoint": mon.loki_endpoint} if mon.loki_endpoint else {}),
+        }
+        single_binary["extraArgs"] = ["-config.expand-env=true"]
+        single_binary["extraEnv"] = [
+            {
+                "name": LOKI_SECRET_KEY_ENV,
+                "valueFrom": {"secretKeyRef": {"name": LOKI_STORAGE_SECRET, "key": "secret-access-key"}},
+            }
+        ]
+    return {
+        "deploymentMode": "Monolithic",
+        "loki": {
+            "auth_enabled": False,  # single tenant
+            "commonConfig": {"replication_factor": 1},
+            "storage": storage,
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": LOKI_SCHEMA_FROM,
+                        "store": "tsdb",
+                        "object_store": object_store,
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
+                ]
+            },
+            "limits_config": {"retention_period": mon.loki_retention, "allow_structured_metadata": True},
+            "compactor": {"retention_enabled": True, "delete_request_store": object_store},
+        },
+        "singleBinary": single_binary,
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+        "backend": {"replicas": 0},
+        "gateway": {"enabled": False},  # Grafana and Alloy talk to Loki's own Service
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "test": {"enabled": False},  # a `helm test` hook
+        "minio": {"enabled": False},
+    }
+
+
+def alloy_values(settings: Settings) -> dict[str, Any]:
+    return {
+        "controller": {"type": "daemonset"},
+        "alloy": {
+            "configMap": {
+                "create": True,
+                "content": alloy.alloy_config(alloy.loki_push_url(settings.monitoring.namespace)),
+            },
+            "extraEnv": [{"name": alloy.NODE_NAME_ENV, "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+            "resources": resources(settings, "alloy"),
+        },
+    }
+
+
+def labels(settings: Settings, component: str) -> dict[str, str]:
+    """Labels of the stack's own monitoring objects (name `monitoring`)."""
+    return standard_labels(settings, "monitoring", component, settings.app.version)
+
+
+def build_namespace(settings: Settings) -> dict[str, Any]:
+    name = settings.monitoring.namespace
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels(settings, "namespace")}}
+
+
+def _secret(settings: Settings, name: str, component: str, string_data: dict[str, Any]) -> dict[str, Any]:
+    metadata = {"name": name, "namespace": settings.monitoring.namespace, "labels": labels(settings, component)}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "stringData": string_data}
+
+
+def build_grafana_admin_secret(settings: Settings, password: Any) -> dict[str, Any]:
+    data = {"admin-user": GRAFANA_ADMIN_USER, "admin-password": password}
+    return _secret(settings, GRAFANA_ADMIN_SECRET, "grafana", data)
+
+
+def build_alertmanager_config_secret(settings: Settings, config_yaml: Any) -> dict[str, Any]:
+    """`configSecret` of the Alertmanager: the whole alertmanager.yaml (components/objects/alertmanager.py)."""
+    return _secret(settings, ALERTMANAGER_CONFIG_SECRET, "alertmanager", {ALERTMANAGER_CONFIG_KEY: config_yaml})
+
+
+def build_loki_storage_secret(settings: Settings, secret_access_key: Any) -> dict[str, Any]:
+    return _secret(settings, LOKI_STORAGE_SECRET, "logs", {"secret-access-key": secret_access_key})

@@ -1,0 +1,80 @@
+"""Database: the app's PostgreSQL cluster (CloudNativePG), its Secrets, metrics and, in prod, backups.
+
+A per-app piece: the operator it needs is a platform piece installed once (PostgresOperator).
+Objects come from components/objects/database.py; this component only wires them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+from components.objects import database
+from components.resources.register import child_opts, register
+from components.settings import AppSpec
+
+# initdb (or a restore) plus one pg_basebackup per replica; a large restore can take longer: raise it then.
+CLUSTER_READY_TIMEOUT = "30m"
+
+
+class Database(pulumi.ComponentResource):
+    """The app's Cluster, its Secrets, PodMonitor and, in prod, backups (type greenlight:index:Database)."""
+
+    cluster: pulumi.Resource
+    url_secret: pulumi.Resource
+    ready: list[pulumi.Resource]  # what a migration Job waits for: the Cluster Ready and DATABASE_URL
+
+    def __init__(
+        self,
+        name: str,
+        spec: AppSpec,
+        operator: pulumi.Resource | None,
+        namespace: pulumi.Resource | None = None,
+        monitoring: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`operator`: the operator's chart (CRDs and webhook, PostgresOperator.chart); `monitoring`: what
+        installs the PodMonitor CRD."""
+        password = spec.database_password
+        assert password is not None  # components/settings/rules.py requires it when the database is on
+        super().__init__("greenlight:index:Database", name, None, opts)
+        self.cluster_name = database.cluster_name(spec)
+        self.url_secret_name = database.url_secret_name(spec)
+        self.backup_server_name = database.backup_server_name(spec)
+        # Prod: a mistaken destroy or rename must not delete the data or its credentials.
+        keep = spec.is_prod
+
+        def stateful(
+            role: str, manifest: dict[str, Any], after: Sequence[pulumi.Resource | None] = (), **extra: Any
+        ) -> pulumi.CustomResource:
+            opts = child_opts(self, [namespace, *after], protect=keep, retain_on_delete=keep, **extra)
+            return register(f"{name}-{role}", manifest, opts)
+
+        secret = password.output()
+        credentials = stateful("credentials", database.build_credentials_secret(spec, secret))
+        url = secret.apply(lambda p: database.database_url(spec, p))
+        self.url_secret = stateful("url", database.build_url_secret(spec, url))
+        cluster_after = [operator, credentials]
+        if database.needs_object_store(spec):
+            key = spec.backup_secret_access_key
+            assert key is not None  # components/settings/rules.py
+            cluster_after.append(stateful("backup-s3", database.build_backup_secret(spec, key.output())))
+        timeouts = pulumi.CustomTimeouts(create=CLUSTER_READY_TIMEOUT, update=CLUSTER_READY_TIMEOUT)
+        self.cluster = stateful("cluster", database.build_cluster(spec), cluster_after, custom_timeouts=timeouts)
+        if spec.database.backup.enabled:
+            backup = database.build_scheduled_backup(spec)
+            register(f"{name}-scheduled-backup", backup, child_opts(self, [operator, self.cluster]))
+        if spec.monitoring.enabled:  # the PodMonitor CRD comes with kube-prometheus-stack
+            monitor = database.build_pod_monitor(spec)
+            register(f"{name}-pod-monitor", monitor, child_opts(self, [namespace, *monitoring]))
+        self.ready = [self.cluster, self.url_secret]
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "urlSecretName": self.url_secret_name,
+                "urlSecretKey": database.DATABASE_URL_KEY,
+                "backupServerName": self.backup_server_name,
+            }
+        )

@@ -1,0 +1,90 @@
+"""How a stack is composed: the platform pieces once, then the per-app pieces for each app.
+
+``__main__.py`` deploys the stack's one app; a program can deploy several apps on one platform:
+
+    settings = load()
+    platform = install_platform(settings)
+    web = deploy_app(app_spec(settings), platform)
+    api = deploy_app(app_spec(settings, name="api", namespace="api-prod"), platform, prefix="api-")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.objects.meta import build_namespace
+from components.resources.app import AppDeployment
+from components.resources.database import Database
+from components.resources.monitoring import MonitoringStack
+from components.resources.observability import AppObservability
+from components.resources.postgres_operator import PostgresOperator
+from components.resources.register import register
+from components.resources.release import BlueGreenRelease
+from components.settings import AppSpec, Settings
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What every app of a stack shares; installed once."""
+
+    environment: str
+    monitoring: tuple[pulumi.Resource, ...]  # empty when monitoring is off
+    postgres_operator: PostgresOperator | None  # None when no app has a database
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return {"environment": self.environment}
+
+
+@dataclass(frozen=True)
+class DeployedApp:
+    namespace: pulumi.Resource
+    workload: AppDeployment | BlueGreenRelease
+    database: Database | None
+    observability: AppObservability | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def install_platform(settings: Settings) -> Platform:
+    # Prometheus/Alertmanager/Grafana/Loki/Alloy; its charts install the CRDs monitors and rules need.
+    monitoring = (MonitoringStack("monitoring", settings),) if settings.monitoring.enabled else ()
+    operator = PostgresOperator("database-operator", settings) if settings.database.enabled else None
+    return Platform(settings.environment, monitoring, operator)
+
+
+def deploy_app(
+    spec: AppSpec, platform: Platform, prefix: str = "", namespace: pulumi.Resource | None = None
+) -> DeployedApp:
+    """The app's namespace (unless given), rules and dashboards, database and workload.
+
+    `prefix` keeps Pulumi names unique when one stack deploys several apps ("" for the stack's own app).
+    """
+    if namespace is None:
+        namespace = register(f"{prefix}namespace", build_namespace(spec), pulumi.ResourceOptions())
+    monitoring = platform.monitoring
+    observability = None
+    if spec.monitoring.enabled:  # the rules' CRD comes with the monitoring stack
+        observability = AppObservability(f"{prefix}alerts", spec, monitoring, namespace)
+    database = None
+    if spec.database.enabled:
+        operator = platform.postgres_operator.chart if platform.postgres_operator else None
+        database = Database(f"{prefix}database", spec, operator, namespace, monitoring)
+    outputs: dict[str, Any] = {}
+    workload: AppDeployment | BlueGreenRelease
+    if spec.rolling:
+        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring)
+        outputs.update(serviceUrl=workload.service_url, image=workload.image)
+    else:  # blue-green or canary: two colors, gated switch; roll back by setting release.activeColor back
+        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring)
+        outputs.update(
+            serviceUrl=workload.service_url, previewUrl=workload.preview_url, activeColor=workload.active_color
+        )
+    outputs["namespace"] = namespace.metadata["name"]  # type: ignore[attr-defined]
+    if database is not None:
+        outputs["databaseUrlSecret"] = database.url_secret_name
+        # restore.sourceCluster for a restore
+        outputs["databaseBackupServerName"] = database.backup_server_name
+    return DeployedApp(namespace, workload, database, observability, outputs)
