@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.preview import Preview, preview  # noqa: E402 - after the path setup above
+from tests.support.preview import Preview, preview  # noqa: E402 - after the path setup above
 
 NEW_DIGEST = "ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64
 # (operation, stack, overrides before, overrides after)

@@ -11,6 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from components.settings import ConfigError
 from offline.stackconfig import UsageError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - every failure becomes one clear message and exit 2
         if args.debug:
             traceback.print_exc()
-        kind = "" if type(err).__name__ in ("ConfigError", "UsageError") else f"{type(err).__name__}: "
+        # Errors about the user's input are the whole message; anything else says what kind of error it is.
+        kind = "" if isinstance(err, (ConfigError, UsageError)) else f"{type(err).__name__}: "
         print(f"error: {kind}{err}", file=sys.stderr)
         return EXIT_ERROR
 

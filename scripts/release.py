@@ -33,8 +33,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from components.schema import ConfigError
-from components.settings import parse
+from components.settings import ConfigError, parse
 from offline.stackconfig import load as load_stack_config
 from scripts import smoke_test
 

@@ -1,4 +1,4 @@
-"""Makes the repository root importable (components, offline, tests.preview)."""
+"""Makes the repository root importable (components, offline, tests.support.preview)."""
 
 import sys
 from pathlib import Path

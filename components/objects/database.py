@@ -82,9 +82,7 @@ def rw_host(spec: AppSpec) -> str:
 
 
 def database_url(spec: AppSpec, password: str) -> str:
-    return (
-        f"postgresql://{DATABASE_OWNER}:{quote(password, safe='')}@{rw_host(spec)}:{POSTGRES_PORT}/{DATABASE_NAME}"
-    )
+    return f"postgresql://{DATABASE_OWNER}:{quote(password, safe='')}@{rw_host(spec)}:{POSTGRES_PORT}/{DATABASE_NAME}"
 
 
 def needs_object_store(spec: AppSpec) -> bool:

@@ -13,7 +13,6 @@ from typing import Any
 from components.contract import (
     ALERTMANAGER_DATASOURCE_UID,
     DASHBOARD_LABEL,
-    KUBE_PROMETHEUS_STACK_RELEASE,
     LOKI_DATASOURCE_UID,
     PROMETHEUS_DATASOURCE_UID,
 )
@@ -21,8 +20,6 @@ from components.objects import alloy
 from components.objects.charts import LOKI_RELEASE
 from components.objects.meta import standard_labels
 from components.settings import Settings
-
-
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105 (a name, not a value)
 GRAFANA_ADMIN_USER = "admin"
@@ -251,7 +248,11 @@ def labels(settings: Settings, component: str) -> dict[str, str]:
 
 def build_namespace(settings: Settings) -> dict[str, Any]:
     name = settings.monitoring.namespace
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels(settings, "namespace")}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": labels(settings, "namespace")},
+    }
 
 
 def _secret(settings: Settings, name: str, component: str, string_data: dict[str, Any]) -> dict[str, Any]:

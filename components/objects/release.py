@@ -59,7 +59,12 @@ def build_http_route(spec: AppSpec, plan: ReleasePlan) -> dict[str, Any]:
     }
     if spec.app.ingress.host:
         route["hostnames"] = [spec.app.ingress.host]
-    return {"apiVersion": GATEWAY_API, "kind": "HTTPRoute", "metadata": metadata(spec, spec.name, app_labels(spec)), "spec": route}
+    return {
+        "apiVersion": GATEWAY_API,
+        "kind": "HTTPRoute",
+        "metadata": metadata(spec, spec.name, app_labels(spec)),
+        "spec": route,
+    }
 
 
 def network_sources(spec: AppSpec) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import pulumi
 
 from components.objects import observability
-from components.rules import mixin
 from components.resources.register import child_opts, register
+from components.rules import mixin
 from components.settings import AppSpec
 
 # Before the platform/app split, the rules lived in an AlertRules component and the dashboards were

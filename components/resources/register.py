@@ -39,7 +39,7 @@ _KINDS: dict[tuple[str, str], Any] = {
 }
 
 
-def register(name: str, manifest: Any, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+def register(name: str, manifest: Any, opts: pulumi.ResourceOptions | None = None) -> pulumi.CustomResource:
     """Registers a manifest dict as the typed resource for its kind (a CustomResource for CRDs).
 
     `manifest` may be an Output of a dict (e.g. built from a resolved image): apiVersion and kind
@@ -84,5 +84,9 @@ def child_opts(
 
 def split(manifest: pulumi.Output[dict[str, Any]], api_version: str, kind: str) -> dict[str, Any]:
     """An Output of a manifest -> a manifest dict of Outputs, for `register` (kind known up front)."""
-    fields = ("metadata", "spec")
-    return {"apiVersion": api_version, "kind": kind, **{f: manifest.apply(lambda m, f=f: m[f]) for f in fields}}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": manifest.apply(lambda m: m["metadata"]),
+        "spec": manifest.apply(lambda m: m["spec"]),
+    }

@@ -30,7 +30,7 @@ import pulumi
 
 from components.contract import preview_service_name, service_url
 from components.objects import gate, networking, plan, release, workload
-from components.objects.plan import ReleasePlan, Track
+from components.objects.plan import Track
 from components.resources.database import Database
 from components.resources.image import ImageResolver
 from components.resources.migration import migration_job

@@ -63,7 +63,7 @@ def deploy_app(
     `prefix` keeps Pulumi names unique when one stack deploys several apps ("" for the stack's own app).
     """
     if namespace is None:
-        namespace = register(f"{prefix}namespace", build_namespace(spec), pulumi.ResourceOptions())
+        namespace = register(f"{prefix}namespace", build_namespace(spec))
     monitoring = platform.monitoring
     observability = None
     if spec.monitoring.enabled:  # the rules' CRD comes with the monitoring stack

@@ -169,7 +169,3 @@ def dashboards(app: str, namespace: str) -> dict[str, dict[str, Any]]:
         f"{app}-service.json": service_dashboard(app, namespace),
         f"{app}-logs.json": logs_dashboard(app, namespace),
     }
-
-
-def prometheus_queries(dashboard: dict[str, Any]) -> list[str]:
-    return [t["expr"] for p in dashboard["panels"] for t in p["targets"] if t["datasource"]["type"] == "prometheus"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.rules.model import Alert, AppScope
 from components.contract import DATABASE_JOB
+from components.rules.model import Alert, AppScope
 
 # kube-prometheus' KubePodCrashLooping: waiting in CrashLoopBackOff at any point of 5m, for 15m.
 CRASH_LOOP_LOOKBACK = "5m"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.rules.model import Alert, AppScope, number
 from components.contract import APP_GROUPING, COLOR, HTTP_DURATION_BUCKET, error_ratio_record
+from components.rules.model import Alert, AppScope, number
 
 # Checklist (DESIGN.md): "HighErrorRate: 5xx share of requests above 5% for 5m".
 HIGH_ERROR_RATE_WINDOW = "5m"

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from components.rules.model import Alert, AppScope, Recording, number
 from components.contract import (
     APP_GROUPING,
     ERROR_RATIO_WINDOWS,
@@ -27,6 +26,7 @@ from components.contract import (
     SERVER_ERROR_STATUS,
     error_ratio_record,
 )
+from components.rules.model import Alert, AppScope, Recording, number
 
 PAGE = "critical"
 TICKET = "warning"

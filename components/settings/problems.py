@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 NAMESPACE = "greenlight"  # the Pulumi config namespace of every setting
-SECRET_SHOWN = "[secret]"
+SECRET_SHOWN = "[secret]"  # noqa: S105 - the redaction marker, not a password
 
 
 class ConfigError(Exception):

@@ -136,8 +136,7 @@ class Reader:
         if f"{NAMESPACE}:{path}" not in self.secret_keys:
             self.problems.append(
                 f"{NAMESPACE}:{path} is given in plaintext; allowed: a secure value, set it "
-                f"with `pulumi config set --secret {NAMESPACE}:{path} <value>`"
-                + (f" ({allowed})" if allowed else "")
+                f"with `pulumi config set --secret {NAMESPACE}:{path} <value>`" + (f" ({allowed})" if allowed else "")
             )
             return None
         if not isinstance(value, str):

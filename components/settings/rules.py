@@ -47,9 +47,7 @@ def _images(s: Settings) -> list[str]:
         elif image != "build" and ":" not in image.rsplit("/", 1)[-1] and "@" not in image:
             problems.append(problem(key, image, "an immutable reference with a tag or digest (no tag means 'latest')"))
         elif s.is_prod and image != "build" and "@sha256:" not in image:
-            problems.append(
-                problem(key, image, "in prod, an image pinned by digest (name@sha256:<digest>) or 'build'")
-            )
+            problems.append(problem(key, image, "in prod, an image pinned by digest (name@sha256:<digest>) or 'build'"))
     return problems
 
 
@@ -68,9 +66,7 @@ def _prod_minimums(s: Settings) -> list[str]:
     if not s.monitoring.enabled:
         problems.append(problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:
-        problems.append(
-            missing("pagerdutyRoutingKey", "critical alerts page someone")
-        )
+        problems.append(missing("pagerdutyRoutingKey", "critical alerts page someone"))
     if s.database.enabled and not s.database.backup.enabled:
         problems.append(problem("database.backup.enabled", False, "true in prod (backup and disaster recovery)"))
     if s.release.scale_down_idle and s.release.strategy == "blue-green":
@@ -88,16 +84,12 @@ def _pairs(s: Settings) -> list[str]:
     if s.app.ingress.enabled and not s.app.ingress.host:
         problems.append(problem("app.ingress.host", "", "a DNS name when ingress.enabled is true (required)"))
     if s.monitoring.enabled and s.grafana_admin_password is None:
-        problems.append(
-            missing("grafanaAdminPassword", "required when monitoring is enabled")
-        )
+        problems.append(missing("grafanaAdminPassword", "required when monitoring is enabled"))
     if s.monitoring.enabled and s.monitoring.loki_storage == "s3":
         if not s.monitoring.loki_bucket:
             problems.append(problem("monitoring.lokiBucket", "", "a bucket name when lokiStorage is s3 (required)"))
         if s.loki_secret_access_key is None:
-            problems.append(
-                missing("lokiSecretAccessKey", "required when lokiStorage is s3")
-            )
+            problems.append(missing("lokiSecretAccessKey", "required when lokiStorage is s3"))
     b = s.database.backup
     if s.database.enabled and b.enabled:
         if not b.destination_path.startswith("s3://"):
@@ -109,9 +101,7 @@ def _pairs(s: Settings) -> list[str]:
                 )
             )
         if s.backup_secret_access_key is None:
-            problems.append(
-                missing("backupSecretAccessKey", "required when backup is enabled")
-            )
+            problems.append(missing("backupSecretAccessKey", "required when backup is enabled"))
     if s.database.enabled and s.database.restore.enabled and not s.database.restore.source_cluster:
         problems.append(
             problem(
@@ -121,9 +111,7 @@ def _pairs(s: Settings) -> list[str]:
     if s.builds_image and not s.image.username:
         problems.append(problem("image.username", "", "a registry user when an image is 'build' (required)"))
     if s.builds_image and s.registry_password is None:
-        problems.append(
-            missing("registryPassword", "required when an image is 'build'")
-        )
+        problems.append(missing("registryPassword", "required when an image is 'build'"))
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
     for name in s.app.env:
@@ -145,9 +133,7 @@ def _database(s: Settings) -> list[str]:
         return []
     problems = []
     if s.database_password is None:
-        problems.append(
-            missing("databasePassword", "required when database is enabled")
-        )
+        problems.append(missing("databasePassword", "required when database is enabled"))
     if not db.restore.enabled:
         return problems
     if not db.backup.destination_path.startswith("s3://"):
@@ -159,9 +145,7 @@ def _database(s: Settings) -> list[str]:
             )
         )
     if s.backup_secret_access_key is None:
-        problems.append(
-            missing("backupSecretAccessKey", "required when restore is enabled")
-        )
+        problems.append(missing("backupSecretAccessKey", "required when restore is enabled"))
     if db.restore.target_time and not _is_rfc3339_with_zone(db.restore.target_time):
         problems.append(
             problem(

@@ -22,9 +22,9 @@ from tests.e2e import rendered_config
 from tests.e2e.http_stubs import NotificationReceiver, StubMetricsTarget
 from tests.e2e.processes import Alertmanager, Prometheus
 from tests.e2e.traffic import TrafficDriver
-from tests.helpers.app_server import ServiceProcess
-from tests.helpers.tools import require_tool
-from tests.preview import ROOT, Preview, preview
+from tests.support.app_server import ServiceProcess
+from tests.support.preview import ROOT, Preview, preview
+from tests.support.tools import require_tool
 
 STACK = "prod"  # the stack with everything on: blue-green, database, every receiver
 # The documented test override (settings.alerting.for_scale): every `for` x 0.01, e.g. 5m -> 3s.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.helpers.postgres import free_port
+from tests.support.postgres import free_port
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from tests.helpers.postgres import free_port
+from tests.support.postgres import free_port
 
 READY_TIMEOUT_SECONDS = 20
 STOP_TIMEOUT_SECONDS = 5

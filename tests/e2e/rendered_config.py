@@ -7,7 +7,7 @@ What is taken as rendered:
   (job from `jobLabel`, namespace/service/pod/container/endpoint, `podTargetLabels`, the monitor's own
   relabelings), fed with the `__meta_kubernetes_*` labels Kubernetes discovery would give the
   rendered Service and pod template; only the target address is a local process;
-- the Alertmanager route tree, receivers and inhibitions from `components.alertmanager.build_config`
+- the Alertmanager route tree, receivers and inhibitions from `components.objects.alertmanager.build_config`
   (the rendered Secret holds "[secret]"), with the receivers' endpoints pointed at the local recorder.
 
 What the test changes, and why: scrape and evaluation every second (the ServiceMonitor says 30s) and
@@ -21,12 +21,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from components import alertmanager
+from components.objects import alertmanager
 from components.settings import Settings
 
 E2E_SCRAPE_INTERVAL = "1s"
 E2E_EVALUATION_INTERVAL = "1s"
-# Route timers for the test (shipped: 30s / 5m / 4h, heartbeat 1m; components/alertmanager.py).
+# Route timers for the test (shipped: 30s / 5m / 4h, heartbeat 1m; components/objects/alertmanager.py).
 E2E_ROUTE_TIMERS = {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h"}
 E2E_PAGERDUTY_ROUTING_KEY = "e2e-routing-key"
 PODMONITOR_DEFAULT_PATH = "/metrics"

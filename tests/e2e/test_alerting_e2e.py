@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from components import alertmanager as am
-from components.conventions import DATABASE_JOB, app_selector
+from components.contract import DATABASE_JOB, app_selector
+from components.objects import alertmanager as am
 from tests.e2e.conftest import LATENCIES, AlertingStack
 from tests.e2e.http_stubs import Notification
 from tests.e2e.rendered_config import E2E_PAGERDUTY_ROUTING_KEY

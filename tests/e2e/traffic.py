@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 
-from tests.helpers.app_server import request
+from tests.support.app_server import request
 
 # Application routes only (probes are counted under their own route and never fault-injected).
 TRAFFIC_PATHS = ("/", "/api/items")

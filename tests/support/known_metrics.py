@@ -1,7 +1,7 @@
 """Every metric greenlight's rules and dashboards may name, by who produces it.
 
 A query naming anything else is a typo or a dependency nobody installed; tests fail on it
-(tests/test_monitoring_metrics.py). Recording rules add their own names (``recorded_metrics``).
+(tests/components/rules/test_dashboards.py). Recording rules add their own names (``recorded_metrics``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from components.conventions import HTTP_DURATION, HTTP_REQUESTS
+from components.contract import HTTP_DURATION, HTTP_REQUESTS
 
 # The reference service (DESIGN.md contract; app/greenlight_app/metrics.py). A histogram exposes
 # _bucket, _sum and _count series.

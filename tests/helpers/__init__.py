@@ -1,1 +1,0 @@
-"""Shared test helpers: external tools, a real PostgreSQL server, the service as a process."""
