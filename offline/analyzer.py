@@ -195,33 +195,7 @@ class PolicyPack:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels: dict[str, str] = {}
         for name, policy in policies.items():
-            level: Any = LEVEL_NAMES[policy.enforcementLevel]
-            properties: dict[str, Any] = {}
-            for source in (initial.get("all"), initial.get(name), given.get("all"), given.get(name)):
-                if isinstance(source, str):
-                    level = source
-                elif isinstance(source, dict):
-                    source = dict(source)
-                    level = source.pop("enforcementLevel", level)
-                    properties.update(source)
-            if not isinstance(level, str) or level not in LEVELS:
-                raise UsageError(
-                    f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}"
-                )
-            schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
-            if schema.get("properties"):
-                full = {"type": "object", "additionalProperties": False, **schema}
-                for prop, spec in full["properties"].items():
-                    if "default" in spec:
-                        properties.setdefault(prop, spec["default"])
-                try:
-                    jsonschema.validate(properties, full)
-                except jsonschema.ValidationError as err:
-                    raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
-            elif properties:
-                raise UsageError(
-                    f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}"
-                )
+            level, properties = _resolve(name, policy, initial, given, config_file)
             request.policyConfig[name].enforcementLevel = LEVELS[level]  # type: ignore[assignment]
             request.policyConfig[name].properties.update(properties)
             levels[name] = level
@@ -318,3 +292,34 @@ def run_pack(
 
 
 __all__ = ["Remediation", "Violation", "plugin_pb2", "run_pack"]
+
+
+def _resolve(
+    name: str, policy: Any, initial: dict[str, Any], given: dict[str, Any], config_file: Path | None
+) -> tuple[str, dict[str, Any]]:
+    """One policy's level and properties: the pack's defaults, then `all`, then the policy's own entry;
+    properties are validated against the policy's schema (unknown ones refused)."""
+    level: Any = LEVEL_NAMES[policy.enforcementLevel]
+    properties: dict[str, Any] = {}
+    for source in (initial.get("all"), initial.get(name), given.get("all"), given.get(name)):
+        if isinstance(source, str):
+            level = source
+        elif isinstance(source, dict):
+            source = dict(source)
+            level = source.pop("enforcementLevel", level)
+            properties.update(source)
+    if not isinstance(level, str) or level not in LEVELS:
+        raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
+    schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
+    if schema.get("properties"):
+        full = {"type": "object", "additionalProperties": False, **schema}
+        for prop, spec in full["properties"].items():
+            if "default" in spec:
+                properties.setdefault(prop, spec["default"])
+        try:
+            jsonschema.validate(properties, full)
+        except jsonschema.ValidationError as err:
+            raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
+    elif properties:
+        raise UsageError(f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}")
+    return level, properties

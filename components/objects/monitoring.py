@@ -134,34 +134,39 @@ def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
         "alertmanager": {
             "alertmanagerSpec": {
                 "replicas": sizing["alertmanager_replicas"],
-                # The config is a Secret built from Pulumi secrets (components/alertmanager.py).
+                # The config is a Secret built from Pulumi secrets (components/objects/alertmanager.py).
                 "useExistingSecret": True,
                 "configSecret": ALERTMANAGER_CONFIG_SECRET,
                 "resources": resources(settings, "alertmanager"),
             }
         },
-        "grafana": {
-            "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
-            "testFramework": {"enabled": False},  # a `helm test` hook pod
-            "resources": resources(settings, "grafana"),
-            "sidecar": {
-                "dashboards": {
-                    "enabled": True,
-                    "label": next(iter(DASHBOARD_LABEL)),
-                    "labelValue": next(iter(DASHBOARD_LABEL.values())),
-                    "searchNamespace": "ALL",
-                },
-                "datasources": {
-                    "enabled": True,
-                    "defaultDatasourceEnabled": True,
-                    "uid": PROMETHEUS_DATASOURCE_UID,
-                    "alertmanager": {"enabled": True, "uid": ALERTMANAGER_DATASOURCE_UID},
-                },
-            },
-            "additionalDataSources": [loki_datasource(settings)],
-        },
+        "grafana": grafana_values(settings),
         "kubeStateMetrics": {"enabled": True},
         "nodeExporter": {"enabled": True},
+    }
+
+
+def grafana_values(settings: Settings) -> dict[str, Any]:
+    """Grafana: admin from an existing Secret, data sources and dashboards through its sidecars."""
+    return {
+        "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
+        "testFramework": {"enabled": False},  # a `helm test` hook pod
+        "resources": resources(settings, "grafana"),
+        "sidecar": {
+            "dashboards": {
+                "enabled": True,
+                "label": next(iter(DASHBOARD_LABEL)),
+                "labelValue": next(iter(DASHBOARD_LABEL.values())),
+                "searchNamespace": "ALL",
+            },
+            "datasources": {
+                "enabled": True,
+                "defaultDatasourceEnabled": True,
+                "uid": PROMETHEUS_DATASOURCE_UID,
+                "alertmanager": {"enabled": True, "uid": ALERTMANAGER_DATASOURCE_UID},
+            },
+        },
+        "additionalDataSources": [loki_datasource(settings)],
     }
 
 

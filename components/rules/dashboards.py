@@ -69,9 +69,8 @@ def _dashboard(uid: str, title: str, panels: list[dict[str, Any]], tags: list[st
     }
 
 
-def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
-    sel = traffic_selector(app, namespace)
-    pods = f'namespace="{namespace}", container!=""'
+def _red_panels(sel: str) -> list[dict[str, Any]]:
+    """Requests, errors and duration by color, and the SLO's error ratio (panels 1-4)."""
     requests = f"rate({HTTP_REQUESTS}{{{sel}}}[{RATE}])"
     errors = f'rate({HTTP_REQUESTS}{{{sel}, status=~"{SERVER_ERROR_STATUS}"}}[{RATE}])'
     latency = [
@@ -81,7 +80,7 @@ def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
         )
         for q in LATENCY_QUANTILES
     ]
-    panels = [
+    return [
         _panel(1, "Request rate by color", [_prom(f"sum by ({COLOR}) ({requests})", f"{{{{{COLOR}}}}}")], "reqps"),
         _panel(
             2,
@@ -96,12 +95,21 @@ def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
             [_prom(f"{error_ratio_record(SLO_WINDOW)}{{{sel}}}", "error ratio")],
             "percentunit",
         ),
+    ]
+
+
+def _saturation_panels(sel: str, namespace: str) -> list[dict[str, Any]]:
+    """CPU and memory against limits, restarts, scrape targets (panels 5-8)."""
+    pods = f'namespace="{namespace}", container!=""'
+    limits = "kube_pod_container_resource_limits"
+    restarts = f'increase(kube_pod_container_status_restarts_total{{namespace="{namespace}"}}[{RESTARTS_WINDOW}])'
+    return [
         _panel(
             5,
             "CPU usage vs limit (saturation)",
             [
                 _prom(f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{pods}}}[{RATE}]))", "{{pod}}"),
-                _prom(f'sum by (pod) (kube_pod_container_resource_limits{{{pods}, resource="cpu"}})', "limit {{pod}}"),
+                _prom(f'sum by (pod) ({limits}{{{pods}, resource="cpu"}})', "limit {{pod}}"),
             ],
             "cores",
         ),
@@ -110,28 +118,20 @@ def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
             "Memory working set vs limit (saturation)",
             [
                 _prom(f"sum by (pod) (container_memory_working_set_bytes{{{pods}}})", "{{pod}}"),
-                _prom(
-                    f'sum by (pod) (kube_pod_container_resource_limits{{{pods}, resource="memory"}})', "limit {{pod}}"
-                ),
+                _prom(f'sum by (pod) ({limits}{{{pods}, resource="memory"}})', "limit {{pod}}"),
             ],
             "bytes",
         ),
-        _panel(
-            7,
-            f"Pod restarts ({RESTARTS_WINDOW})",
-            [
-                _prom(
-                    f'sum by (pod) (increase(kube_pod_container_status_restarts_total{{namespace="{namespace}"}}'
-                    f"[{RESTARTS_WINDOW}]))",
-                    "{{pod}}",
-                )
-            ],
-            "short",
-        ),
+        _panel(7, f"Pod restarts ({RESTARTS_WINDOW})", [_prom(f"sum by (pod) ({restarts})", "{{pod}}")], "short"),
         _panel(
             8, "Scrape targets up by color", [_prom(f"sum by ({COLOR}) (up{{{sel}}})", f"{{{{{COLOR}}}}}")], "short"
         ),
     ]
+
+
+def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
+    sel = traffic_selector(app, namespace)
+    panels = [*_red_panels(sel), *_saturation_panels(sel, namespace)]
     return _dashboard(f"{app}-service", f"{app} service ({namespace})", panels, ["greenlight", app])
 
 

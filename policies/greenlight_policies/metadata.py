@@ -58,7 +58,7 @@ POLICIES = [
             "Checks that Kubernetes objects carry the recommended app.kubernetes.io labels plus team and "
             "cost-center (cost monitoring).",
             Severity.LOW,
-            "Build labels with components.labels.standard_labels(settings, name, component): it sets "
+            "Build labels with components.objects.meta.standard_labels(owner, name, component, version): it sets "
             "app.kubernetes.io/{name,instance,version,component,part-of,managed-by}, team and cost-center.",
             {
                 "labels": {

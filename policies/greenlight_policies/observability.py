@@ -88,7 +88,7 @@ def uncovered_apps(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator[
         if not any(covers(rule, names) for rule in rules):
             yield (
                 f"{w.kind} {w.name}: no alert rule selects it (by job, service, app name or namespace); add "
-                "alerts for it to a PrometheusRule (components/alerts.py builds HighErrorRate and the SLO alerts).",
+                "alerts for it to a PrometheusRule (components/rules/ builds HighErrorRate and the SLO alerts).",
                 o.urn,
             )
 

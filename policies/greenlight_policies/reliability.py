@@ -167,7 +167,7 @@ def unmigrated_apps(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator
         if not waits:
             yield (
                 f"Deployment {w.name} uses a database but does not depend on a migration Job; run migrations as a "
-                "Job (components/migrations.py) and make the Deployment (or its Service) depends_on it.",
+                "Job (components/objects/migration.py) and make the Deployment (or its Service) depends_on it.",
                 o.urn,
             )
 

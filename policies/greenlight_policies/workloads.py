@@ -25,7 +25,7 @@ MIN_UID = 10000
 SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)  # the one capability Pod Security "restricted" allows
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
-SECRET_ENV_NAME = r"PASSWORD|PASSWD|SECRET|TOKEN|KEY"  # noqa: S105 - a pattern of names, not a password
+SECRET_ENV_NAME = r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL"  # noqa: S105 - a pattern of names, not a password
 # FOO_PASSWORD_FILE=/run/secrets/x, TLS_SECRET_NAME=web-tls, SIGNING_KEY_PATH=/keys/k name where a secret
 # is, not the secret itself.
 REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_NAME")

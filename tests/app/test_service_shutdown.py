@@ -40,75 +40,83 @@ class LoadBalancer:
             self.removed_at = time.monotonic() + ENDPOINT_PROPAGATION_SECONDS
 
 
+class LoadRecorder:
+    """Sends requests through the balancer and counts what became of each, before and after SIGTERM."""
+
+    def __init__(self, port: int, balancer: LoadBalancer) -> None:
+        self.port, self.balancer = port, balancer
+        self.outcomes: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.sigterm_at: list[float] = []
+        self.ok_after_sigterm = 0
+        self.done = 0
+        self.reached_signal_point = threading.Event()
+
+    def one_request(self, index: int) -> None:
+        if not self.balancer.routes():
+            outcome = "not_sent"
+        else:
+            try:
+                status = request(self.port, f"/api/items?n={index}", timeout=REQUEST_TIMEOUT_SECONDS).status
+                outcome = "ok" if status == 200 else f"http_{status}"
+            except OSError as error:
+                outcome = type(error).__name__
+        with self.lock:
+            self.outcomes[outcome] += 1
+            self.done += 1
+            if outcome == "ok" and self.sigterm_at:
+                self.ok_after_sigterm += 1
+            if self.done == SIGTERM_AFTER:
+                self.reached_signal_point.set()
+
+    def watch_readiness(self) -> None:
+        """Like the endpoints controller: the first failed /ready takes the pod out of the balancer."""
+        deadline = time.monotonic() + LOAD_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "/ready", timeout=2).status == 503:
+                    self.balancer.readiness_failed()
+                    return
+            except OSError:
+                self.balancer.readiness_failed()
+                return
+            time.sleep(0.1)
+
+
 def test_sigterm_under_load_loses_no_request(
     service_factory: Callable[..., ServiceProcess],
 ) -> None:
     svc = service_factory(DRAIN_DELAY_SECONDS=str(DRAIN_DELAY_SECONDS), WEB_THREADS="8")
     svc.wait_ready()
     balancer = LoadBalancer()
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    sigterm_at: list[float] = []
-    ok_after_sigterm = 0
-    completed = threading.Event()
-    done = 0
-
-    def one_request(index: int) -> None:
-        nonlocal ok_after_sigterm, done
-        if not balancer.routes():
-            outcome = "not_sent"
-        else:
-            try:
-                status = request(svc.port, f"/api/items?n={index}", timeout=REQUEST_TIMEOUT_SECONDS).status
-                outcome = "ok" if status == 200 else f"http_{status}"
-            except OSError as error:
-                outcome = type(error).__name__
-        with lock:
-            outcomes[outcome] += 1
-            done += 1
-            if outcome == "ok" and sigterm_at:
-                ok_after_sigterm += 1
-            if done == SIGTERM_AFTER:
-                completed.set()
-
-    def watch_readiness() -> None:
-        deadline = time.monotonic() + LOAD_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                if request(svc.port, "/ready", timeout=2).status == 503:
-                    balancer.readiness_failed()
-                    return
-            except OSError:
-                balancer.readiness_failed()
-                return
-            time.sleep(0.1)
-
+    load = LoadRecorder(svc.port, balancer)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        futures = [pool.submit(one_request, i) for i in range(TOTAL_REQUESTS)]
-        assert completed.wait(timeout=LOAD_TIMEOUT_SECONDS), "load never reached the signal point"
-        sigterm_at.append(time.monotonic())
+        futures = [pool.submit(load.one_request, i) for i in range(TOTAL_REQUESTS)]
+        assert load.reached_signal_point.wait(timeout=LOAD_TIMEOUT_SECONDS), "load never reached the signal point"
+        load.sigterm_at.append(time.monotonic())
         svc.sigterm()
-        watcher = threading.Thread(target=watch_readiness)
+        watcher = threading.Thread(target=load.watch_readiness)
         watcher.start()
         for future in futures:
             future.result(timeout=LOAD_TIMEOUT_SECONDS)
     load_seconds = time.monotonic() - started
     watcher.join(timeout=LOAD_TIMEOUT_SECONDS)
     exit_code = svc.wait_exit()
-    exited_after = time.monotonic() - sigterm_at[0]
+    exited_after = time.monotonic() - load.sigterm_at[0]
 
+    outcomes = load.outcomes
     failed = sum(count for outcome, count in outcomes.items() if outcome not in ("ok", "not_sent"))
     print(
         f"\nSIGTERM under load: {TOTAL_REQUESTS} requests, {CONCURRENCY} concurrent, "
         f"SIGTERM after {SIGTERM_AFTER} completed\n"
         f"  ok={outcomes['ok']} failed={failed} not_sent(endpoint removed)={outcomes['not_sent']} "
-        f"ok_after_sigterm={ok_after_sigterm} outcomes={dict(outcomes)}\n"
+        f"ok_after_sigterm={load.ok_after_sigterm} outcomes={dict(outcomes)}\n"
         f"  load duration={load_seconds:.2f}s ({outcomes['ok'] / load_seconds:.0f} ok/s), "
         f"process exited {exited_after:.2f}s after SIGTERM with code {exit_code}"
     )
     assert failed == 0, dict(outcomes)
     assert outcomes["ok"] + outcomes["not_sent"] == TOTAL_REQUESTS
-    assert ok_after_sigterm > 0, "no request was served after SIGTERM: the test did not test drain"
+    assert load.ok_after_sigterm > 0, "no request was served after SIGTERM: the test did not test drain"
     assert balancer.removed_at is not None, "readiness never reported 503 after SIGTERM"
     assert exit_code == 0

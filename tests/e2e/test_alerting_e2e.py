@@ -160,10 +160,9 @@ def test_database_down_pages_and_resolves(alerting_stack: AlertingStack) -> None
     assert_routed_by_severity(stack)
 
 
-def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> None:
-    stack = alerting_stack
+def assert_traffic_carries_the_rules_labels(stack: AlertingStack) -> None:
+    """Traffic is scraped with the labels the rules select on (job, namespace), from the active color."""
     app, namespace = stack.settings.app.name, stack.settings.app_namespace
-    # Traffic is scraped with the labels the rules select on (job, namespace), from the active color.
     by = "job, namespace, service, pod, greenlight_dev_color"
     query = f"sum by ({by}) (http_requests_total{{{app_selector(app, namespace)}}})"
     series = wait_until(
@@ -180,6 +179,12 @@ def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> No
             "greenlight_dev_color": stack.settings.release.active_color,
         }
     ]
+
+
+def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> None:
+    stack = alerting_stack
+    app, namespace = stack.settings.app.name, stack.settings.app_namespace
+    assert_traffic_carries_the_rules_labels(stack)
     assert "HighErrorRate" in stack.prometheus.rule_names()
 
     set_error_rate(stack, FAULT_ERROR_SHARE)

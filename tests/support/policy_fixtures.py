@@ -172,22 +172,8 @@ def alert(name: str, severity: str = "critical", expr: str = f'up{{job="{APP}"}}
     }
 
 
-def compliant() -> dict[str, Spec]:
-    """A prod stack every policy accepts: blue-green app with database, monitoring, logging, backups."""
-    migrate = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": meta(f"{APP}-migrate", component="migration"),
-        "spec": {
-            "template": {
-                "metadata": {"labels": labels(component="migration")},
-                "spec": {**pod_spec(probes=False, ports=False), "restartPolicy": "Never"},
-            }
-        },
-    }
-    prom_values = {"alertmanager": {"alertmanagerSpec": {"configSecret": "alertmanager-config"}}}
+def _database_specs() -> dict[str, Spec]:
     return {
-        "namespace": Spec("Namespace", {"metadata": {"name": NAMESPACE, "labels": labels(component="namespace")}}),
         "db": Spec(
             "Cluster",
             {
@@ -207,6 +193,22 @@ def compliant() -> dict[str, Spec]:
                 "spec": {"schedule": "0 0 2 * * *", "cluster": {"name": CLUSTER}},
             },
         ),
+    }
+
+
+def _app_specs() -> dict[str, Spec]:
+    migrate = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta(f"{APP}-migrate", component="migration"),
+        "spec": {
+            "template": {
+                "metadata": {"labels": labels(component="migration")},
+                "spec": {**pod_spec(probes=False, ports=False), "restartPolicy": "Never"},
+            }
+        },
+    }
+    return {
         "migrate": Spec("Job", migrate, depends_on=["db"]),
         "blue": Spec("Deployment", deployment("blue"), depends_on=["migrate"]),
         "green": Spec("Deployment", deployment("green", replicas=2), depends_on=["migrate"]),
@@ -230,6 +232,12 @@ def compliant() -> dict[str, Spec]:
         ),
         "active": Spec("Service", service(APP, "blue"), depends_on=["blue"]),
         "preview": Spec("Service", service(f"{APP}-preview", "green"), depends_on=["green"]),
+    }
+
+
+def _observability_specs() -> dict[str, Spec]:
+    prom_values = {"alertmanager": {"alertmanagerSpec": {"configSecret": "alertmanager-config"}}}
+    return {
         "monitor": Spec(
             "ServiceMonitor",
             {
@@ -265,6 +273,16 @@ def compliant() -> dict[str, Spec]:
         "prometheus": Spec("Chart", chart("kube-prometheus-stack", values=prom_values)),
         "loki": Spec("Chart", chart("loki")),
         "alloy": Spec("Chart", chart("alloy")),
+    }
+
+
+def compliant() -> dict[str, Spec]:
+    """A prod stack every policy accepts: blue-green app with database, monitoring, logging, backups."""
+    return {
+        "namespace": Spec("Namespace", {"metadata": {"name": NAMESPACE, "labels": labels(component="namespace")}}),
+        **_database_specs(),
+        **_app_specs(),
+        **_observability_specs(),
     }
 
 
