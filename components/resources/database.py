@@ -22,8 +22,8 @@ CLUSTER_READY_TIMEOUT = "30m"
 class Database(pulumi.ComponentResource):
     """The app's Cluster, its Secrets, PodMonitor and, in prod, backups (type greenlight:index:Database)."""
 
-    cluster: pulumi.Resource
-    url_secret: pulumi.Resource
+    url_secret_name: str
+    backup_server_name: str
     ready: list[pulumi.Resource]  # what a migration Job waits for: the Cluster Ready and DATABASE_URL
 
     def __init__(
@@ -40,7 +40,6 @@ class Database(pulumi.ComponentResource):
         password = spec.database_password
         assert password is not None  # components/settings/rules.py requires it when the database is on
         super().__init__("greenlight:index:Database", name, None, opts)
-        self.cluster_name = database.cluster_name(spec)
         self.url_secret_name = database.url_secret_name(spec)
         self.backup_server_name = database.backup_server_name(spec)
         # Prod: a mistaken destroy or rename must not delete the data or its credentials.
@@ -55,24 +54,24 @@ class Database(pulumi.ComponentResource):
         secret = password.output()
         credentials = stateful("credentials", database.build_credentials_secret(spec, secret))
         url = secret.apply(lambda p: database.database_url(spec, p))
-        self.url_secret = stateful("url", database.build_url_secret(spec, url))
+        url_secret = stateful("url", database.build_url_secret(spec, url))
         cluster_after = [operator, credentials]
         if database.needs_object_store(spec):
             key = spec.backup_secret_access_key
             assert key is not None  # components/settings/rules.py
             cluster_after.append(stateful("backup-s3", database.build_backup_secret(spec, key.output())))
         timeouts = pulumi.CustomTimeouts(create=CLUSTER_READY_TIMEOUT, update=CLUSTER_READY_TIMEOUT)
-        self.cluster = stateful("cluster", database.build_cluster(spec), cluster_after, custom_timeouts=timeouts)
+        cluster = stateful("cluster", database.build_cluster(spec), cluster_after, custom_timeouts=timeouts)
         if spec.database.backup.enabled:
             backup = database.build_scheduled_backup(spec)
-            register(f"{name}-scheduled-backup", backup, child_opts(self, [operator, self.cluster]))
+            register(f"{name}-scheduled-backup", backup, child_opts(self, [operator, cluster]))
         if spec.monitoring.enabled:  # the PodMonitor CRD comes with kube-prometheus-stack
             monitor = database.build_pod_monitor(spec)
             register(f"{name}-pod-monitor", monitor, child_opts(self, [namespace, *monitoring]))
-        self.ready = [self.cluster, self.url_secret]
+        self.ready = [cluster, url_secret]
         self.register_outputs(
             {
-                "clusterName": self.cluster_name,
+                "clusterName": database.cluster_name(spec),
                 "urlSecretName": self.url_secret_name,
                 "urlSecretKey": database.DATABASE_URL_KEY,
                 "backupServerName": self.backup_server_name,

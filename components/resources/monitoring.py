@@ -52,7 +52,7 @@ class MonitoringStack(pulumi.ComponentResource):
 
         crds = chart(f"{name}-operator-crds", OPERATOR_CRDS, OPERATOR_CRDS_RELEASE, ns_name, {}, in_ns, skip_crds=False)
         after_secrets = child_opts(self, [namespace, crds, *secrets])
-        self.kube_prometheus_stack = chart(
+        chart(
             f"{name}-kube-prometheus-stack",
             KUBE_PROMETHEUS_STACK,
             KUBE_PROMETHEUS_STACK_RELEASE,
@@ -67,7 +67,6 @@ class MonitoringStack(pulumi.ComponentResource):
         after_loki = child_opts(self, [namespace, loki])
         chart(f"{name}-alloy", ALLOY, ALLOY_RELEASE, ns_name, alloy_values, after_loki, skip_crds=False)
 
-        self.namespace = ns_name
         charts = {c.chart: c.version for c in (OPERATOR_CRDS, KUBE_PROMETHEUS_STACK, LOKI, ALLOY)}
         self.register_outputs({"namespace": ns_name, "charts": charts})
 

@@ -40,5 +40,4 @@ class AppObservability(pulumi.ComponentResource):
         for dashboard, config_map in observability.build_dashboard_config_maps(spec).items():
             old = pulumi.Alias(name=f"monitoring-dashboard-{dashboard}", parent=old_parent)
             register(f"{name}-dashboard-{dashboard}", config_map, child_opts(self, monitoring, aliases=[old]))
-        self.alert_names = mixin.alert_names(spec)
-        self.register_outputs({"prometheusRule": rule["metadata"]["name"], "alerts": self.alert_names})
+        self.register_outputs({"prometheusRule": rule["metadata"]["name"], "alerts": mixin.alert_names(spec)})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.contract import runbook_url
-from components.rules import dashboards, platform, service, slo
+from components.rules import dashboards, database, platform, service, slo
 from components.rules.model import AppScope, RuleGroup
 from components.settings import AppSpec
 
@@ -37,7 +37,7 @@ def app_rule_groups(spec: AppSpec) -> tuple[RuleGroup, ...]:
         RuleGroup(name=f"{app.app}.pods", alerts=(platform.pod_crash_looping(app), platform.pod_restarting(app))),
     ]
     if spec.database.enabled:
-        groups.append(RuleGroup(name=f"{app.app}.database", alerts=(platform.database_down(),)))
+        groups.append(RuleGroup(name=f"{app.app}.database", alerts=(database.database_down(),)))
     groups.append(RuleGroup(name=f"{app.app}.meta", alerts=(platform.watchdog(),)))
     return tuple(groups)
 

@@ -1,8 +1,7 @@
-"""Alerts on what the app runs on: its pods (kube-state-metrics), its database, and the alerting pipeline."""
+"""Alerts on what the app runs on: its pods (kube-state-metrics), and the alerting pipeline itself."""
 
 from __future__ import annotations
 
-from components.contract import DATABASE_JOB
 from components.rules.model import Alert, AppScope
 
 # kube-prometheus' KubePodCrashLooping: waiting in CrashLoopBackOff at any point of 5m, for 15m.
@@ -12,22 +11,6 @@ CRASH_LOOP_FOR = "15m"
 RESTARTS_THRESHOLD = 3
 RESTARTS_WINDOW = "1h"
 RESTARTS_FOR = "5m"
-# Checklist (DESIGN.md): DatabaseDown is `up{job="database"} == 0` for 1m.
-DATABASE_DOWN_FOR = "1m"
-
-
-def database_down() -> Alert:
-    return Alert(
-        name="DatabaseDown",
-        expr=f'up{{job="{DATABASE_JOB}"}} == 0',
-        for_=DATABASE_DOWN_FOR,
-        severity="critical",
-        summary="The app's PostgreSQL cannot be scraped: the database is down",
-        description=(
-            "Prometheus has not reached the database target {{ $labels.instance }} (pod {{ $labels.pod }}) "
-            f"in {{{{ $labels.namespace }}}} for {DATABASE_DOWN_FOR}."
-        ),
-    )
 
 
 def pod_crash_looping(scope: AppScope) -> Alert:
