@@ -9,13 +9,14 @@ RENDER_DIR ?= build/rendered
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt app/requirements.txt
 
 CHECKOV_VENV ?= .venv-checkov
+MERMAID_DIR := tests/mermaid
 
 SCAN_STACKS ?= dev staging prod
 # pip-audit asks the package index for advisories; GitHub CI passes --strict so an unaudited package fails.
 PIP_AUDIT_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov-venv render test lint typecheck unit scan secrets clean
+.PHONY: help venv checkov-venv mermaid-deps render test lint typecheck unit scan secrets clean
 
 help: ## list the targets
 	@echo "greenlight: make TARGET"
@@ -36,9 +37,18 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
+# mermaid (and jsdom, its DOM) parse the README's diagrams in make test; without npm that test skips (fails in CI).
+$(MERMAID_DIR)/node_modules/.installed: $(MERMAID_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "== installing mermaid into $(MERMAID_DIR)/node_modules (npm ci, pinned by package-lock.json)"; \
+		npm ci --prefix $(MERMAID_DIR) --no-audit --no-fund --silent && touch $@; \
+	else echo "== npm not found: the README diagram check will skip (CI=true: fail)"; fi
+
 venv: $(VENV)/.installed ## create .venv with the pinned dependencies
 
 checkov-venv: $(CHECKOV_VENV)/.installed ## create .venv-checkov (make test and make scan install it when needed)
+
+mermaid-deps: $(MERMAID_DIR)/node_modules/.installed ## npm ci in tests/mermaid (make test installs it when needed)
 
 render: venv ## offline preview + render of RENDER_STACKS (dev prod) with the policy pack, into build/rendered
 	@for stack in $(RENDER_STACKS); do \
@@ -57,7 +67,7 @@ typecheck: venv ## mypy
 	@echo "== mypy"
 	$(PY) -m mypy components policies/greenlight_policies offline app/greenlight_app scripts
 
-unit: venv checkov-venv ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
+unit: venv checkov-venv mermaid-deps ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
 	@echo "== pytest with coverage, the real judges included (about 5 minutes on 2 cores)"
 	$(PY) -m pytest --cov --cov-report=term
 
@@ -82,4 +92,4 @@ secrets: venv ## the secrets STACK needs, which are missing, and the commands to
 	$(PY) -m scripts.secrets $(STACK)
 
 clean: ## remove build output and tool caches
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage $(MERMAID_DIR)/node_modules

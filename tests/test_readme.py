@@ -24,6 +24,7 @@ import pytest
 
 from tests.helpers import markdown
 from tests.helpers.postgres import free_port
+from tests.helpers.tools import missing_tool, require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -199,3 +200,37 @@ def exists(path: str) -> bool:
     """A file or directory, or `module.attribute` of a Python file (`components/alertmanager.build_config`)."""
     module, dot, _attribute = path.rpartition(".")
     return (ROOT / path).exists() or bool(dot and (ROOT / f"{module}.py").is_file())
+
+
+MERMAID_DIR = ROOT / "tests" / "mermaid"
+
+
+def parse_mermaid(diagrams: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """mermaid's own parser (the library GitHub renders diagrams with), under node."""
+    node = require_tool("node")
+    if not (MERMAID_DIR / "node_modules" / "mermaid").is_dir():
+        missing_tool(f"mermaid is not installed in {MERMAID_DIR}/node_modules: run `make mermaid-deps`")
+    files = []
+    for number, diagram in enumerate(diagrams):
+        files.append(tmp_path / f"diagram-{number}.mmd")
+        files[-1].write_text(diagram)
+    return subprocess.run(
+        [node, str(MERMAID_DIR / "parse.mjs"), *map(str, files)],
+        capture_output=True, text=True, timeout=BLOCK_TIMEOUT_SECONDS, check=False,
+    )  # fmt: skip
+
+
+def test_mermaid_diagrams_parse(tmp_path: Path) -> None:
+    diagrams = [b.text for b in markdown.code_blocks(TEXT) if b.language == "mermaid"]
+    assert diagrams
+    done = parse_mermaid(diagrams, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count(": ok flowchart") == len(diagrams)
+
+
+def test_the_mermaid_judge_rejects_a_broken_diagram(tmp_path: Path) -> None:
+    [diagram, *_] = [b.text for b in markdown.code_blocks(TEXT) if b.language == "mermaid"]
+    broken = diagram.replace("]", "", 1)  # one unclosed node label
+    done = parse_mermaid([broken], tmp_path)
+    assert done.returncode == 1
+    assert ": error Parse error" in done.stdout
