@@ -9,7 +9,7 @@ RENDER_DIR ?= build/rendered
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt app/requirements.txt
 
 CHECKOV_VENV ?= .venv-checkov
-MERMAID_DIR := tests/mermaid
+MERMAID_DIR := tests/support/mermaid
 
 SCAN_STACKS ?= dev staging prod
 # pip-audit asks the package index for advisories; GitHub CI passes --strict so an unaudited package fails.
@@ -48,7 +48,7 @@ venv: $(VENV)/.installed ## create .venv with the pinned dependencies
 
 checkov-venv: $(CHECKOV_VENV)/.installed ## create .venv-checkov (make test and make scan install it when needed)
 
-mermaid-deps: $(MERMAID_DIR)/node_modules/.installed ## npm ci in tests/mermaid (make test installs it when needed)
+mermaid-deps: $(MERMAID_DIR)/node_modules/.installed ## npm ci in tests/support/mermaid (make test installs it when needed)
 
 render: venv ## offline preview + render of RENDER_STACKS (dev prod) with the policy pack, into build/rendered
 	@for stack in $(RENDER_STACKS); do \

@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
-from components.schema import field_docs
-from components.settings import NAMESPACE, ConfigError, Settings, parse
+from components.settings import ConfigError, Settings, parse
+from components.settings.problems import NAMESPACE
+from components.settings.reference import field_docs
 from offline import stackconfig
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import markdown
-from tests.helpers.postgres import free_port
-from tests.helpers.tools import missing_tool, require_tool
+from tests.support import markdown
+from tests.support.postgres import free_port
+from tests.support.tools import missing_tool, require_tool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 TEXT = README.read_text()
 SHELL_LANGUAGES = {"sh", "bash", "shell"}
@@ -202,7 +202,7 @@ def exists(path: str) -> bool:
     return (ROOT / path).exists() or bool(dot and (ROOT / f"{module}.py").is_file())
 
 
-MERMAID_DIR = ROOT / "tests" / "mermaid"
+MERMAID_DIR = ROOT / "tests" / "support" / "mermaid"
 
 
 def parse_mermaid(diagrams: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.preview import Preview, preview
+from tests.support.preview import Preview, preview
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- prerequisites:begin", "<!-- prerequisites:end -->"
 COMMITTED = ("dev", "staging", "prod")
 VARIANTS: dict[str, tuple[str, ...]] = {

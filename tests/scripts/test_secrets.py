@@ -14,7 +14,7 @@ from offline import stackconfig
 from offline.engine import run_program
 from scripts import secrets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "staging", "prod")
 # What each committed stack's settings demand (the rules in components/invariants.py), as a user reads it.
 EXPECTED_REQUIRED = {
