@@ -85,6 +85,11 @@ KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack"
 PROMETHEUS_SELECTOR_LABELS = {"release": KUBE_PROMETHEUS_STACK_RELEASE}
 PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-prometheus"
 PROMETHEUS_PORT = 9090
+# The chart's other Services, chart defaults (kube-prometheus-stack templates; Grafana's own chart: port 80).
+ALERTMANAGER_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager"
+ALERTMANAGER_PORT = 9093
+GRAFANA_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-grafana"
+GRAFANA_PORT = 80
 
 
 def prometheus_url(monitoring_namespace: str) -> str:

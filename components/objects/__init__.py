@@ -15,4 +15,5 @@ talks to Pulumi. Tests and the offline tools call these directly.
   alertmanager.py   alertmanager.yaml: who gets paged for what
   alloy.py          the log pipeline (Alloy configuration)
   charts.py         the pinned Helm charts
+  access.py         how a person reaches the monitoring tools and dashboards (stack outputs)
 """

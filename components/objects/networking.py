@@ -25,6 +25,8 @@ DNS_PORT = 53
 # Labels of the cluster DNS pods (CoreDNS keeps the kube-dns label for compatibility).
 KUBE_DNS_NAMESPACE = "kube-system"
 KUBE_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+# cert-manager's ingress-shim (cert-manager.io docs, "Securing Ingress Resources").
+CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 
 def build_service(
@@ -124,13 +126,18 @@ def build_service_monitor(spec: AppSpec) -> dict[str, Any]:
     }
 
 
+def issuer_annotations(cluster_issuer: str) -> dict[str, Any]:
+    """cert-manager's ingress-shim issues the Ingress's TLS Secret when the Ingress names an issuer."""
+    return {"annotations": {CLUSTER_ISSUER_ANNOTATION: cluster_issuer}} if cluster_issuer else {}
+
+
 def build_ingress(spec: AppSpec, service_name: str) -> dict[str, Any]:
     ing = spec.app.ingress
     tls_secret = ing.tls_secret_name or f"{spec.name}-tls"
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": metadata(spec, spec.name, app_labels(spec)),
+        "metadata": metadata(spec, spec.name, app_labels(spec), **issuer_annotations(ing.cluster_issuer)),
         "spec": {
             "ingressClassName": ing.class_name,
             "tls": [{"hosts": [ing.host], "secretName": tls_secret}],

@@ -77,6 +77,12 @@ class Ingress:
         allowed="a namespace name",
         doc="namespace of the ingress controller allowed in by the NetworkPolicy",
     )
+    cluster_issuer: str = setting(
+        "",
+        check=matches(DNS_NAME, True),
+        allowed="a ClusterIssuer name",
+        doc="cert-manager ClusterIssuer that issues tlsSecretName (empty: the Secret is yours to provide)",
+    )
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,15 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    # kubeconfig contexts are free-form names (kind-greenlight, arn:aws:eks:...:cluster/prod, gke_p_z_c).
+    context: str = setting(
+        "",
+        doc="kubeconfig context every object is deployed to; required in prod (empty: the current context)",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: str = setting(check=one_of(*ENVIRONMENTS), allowed="dev, staging or prod", doc="environment")
     team: str = setting(check=matches(LABEL_VALUE), allowed="a label value", doc="owning team (label `team`)")
@@ -325,6 +340,7 @@ class Settings:
         allowed="a namespace name",
         doc="app namespace (default greenlight-<environment>)",
     )
+    cluster: ClusterSettings = setting(ClusterSettings())
     app: AppSettings = setting(AppSettings())
     image: ImageBuild = setting(ImageBuild())
     release: ReleaseSettings = setting(ReleaseSettings())

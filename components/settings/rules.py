@@ -63,6 +63,9 @@ def _prod_minimums(s: Settings) -> list[str]:
                 "app.autoscaling.minReplicas", s.app.autoscaling.min_replicas, f"at least {PROD_MIN_REPLICAS} in prod"
             )
         )
+    if not s.cluster.context:
+        allowed = "the kubeconfig context of the prod cluster (required in prod: never whichever is current)"
+        problems.append(problem("cluster.context", "", allowed))
     if not s.monitoring.enabled:
         problems.append(problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:

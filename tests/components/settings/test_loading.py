@@ -93,6 +93,8 @@ BAD_SETTINGS = [
         "s3://",
     ),
     ("dev", 'greenlight:app={"replicas": 2', "greenlight:app", "an object"),
+    ("prod", "greenlight:cluster.context=", "greenlight:cluster.context", "the kubeconfig context of the prod cluster"),
+    ("dev", "greenlight:app.ingress.clusterIssuer=Lets_Encrypt", "app.ingress.clusterIssuer", "a ClusterIssuer"),
 ]
 
 
@@ -147,6 +149,7 @@ def test_per_environment_defaults_apply_when_unset() -> None:
     prod = parse(
         _raw(
             environment="prod",
+            cluster={"context": "prod-cluster"},
             release={"blue": {"image": DIGEST}, "green": {"image": DIGEST}},
             monitoring={"lokiBucket": "logs"},
             database={"backup": {"destinationPath": "s3://b/p"}},
