@@ -29,7 +29,9 @@ MAX_NAME = 63  # a DNS-1123 label, and a label value
 RESERVED_NAMESPACES = re.compile(r"^(default|kube-.*)$")
 
 # --- quantities (apimachinery resource.Quantity: number, then a binary-SI, decimal-SI or exponent suffix) ---
-QUANTITY = re.compile(r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
+QUANTITY = re.compile(
+    r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+)
 _SUFFIX = {"": 1, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 _SUFFIX |= {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 CPU_ALLOWED = "a CPU quantity such as 250m, 0.5 or 2"
@@ -89,7 +91,7 @@ def duration_at_least(minimum_seconds: float) -> Any:
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 _DAYS = "SUN MON TUE WED THU FRI SAT".split()
 # field -> (low, high, names); day of month and week also take "?"
-CRON_FIELDS = (
+CRON_FIELDS: tuple[tuple[str, int, int, list[str]], ...] = (
     ("seconds", 0, 59, []),
     ("minutes", 0, 59, []),
     ("hours", 0, 23, []),
@@ -120,7 +122,9 @@ def _cron_field_ok(text: str, low: int, high: int, names: list[str]) -> bool:
         bounds = [_cron_value(first, low, names), _cron_value(last, low, names) if last else None]
         if bounds[0] is None or (last and bounds[1] is None):
             return False
-        if not all(low <= b <= high for b in bounds if b is not None) or (bounds[1] is not None and bounds[1] < bounds[0]):
+        if not all(low <= b <= high for b in bounds if b is not None) or (
+            bounds[1] is not None and bounds[1] < bounds[0]
+        ):
             return False
     return True
 
@@ -131,7 +135,9 @@ def cron_ok(text: str) -> bool:
     fields = text.split()
     if len(fields) != len(CRON_FIELDS):
         return False
-    return all(_cron_field_ok(f, low, high, names) for f, (_, low, high, names) in zip(fields, CRON_FIELDS, strict=True))
+    return all(
+        _cron_field_ok(f, low, high, names) for f, (_, low, high, names) in zip(fields, CRON_FIELDS, strict=True)
+    )
 
 
 # --- images and versions ---

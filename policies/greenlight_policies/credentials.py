@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import re
 
-CREDENTIAL_WORDS = frozenset({"PASSWORD", "PASSWD", "PWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS"})
+CREDENTIAL_WORDS = frozenset(
+    {"PASSWORD", "PASSWD", "PWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS"}
+)
 # <qualifier>_KEY is a credential for these qualifiers; CACHE_KEY, SORT_KEY or PRIMARY_KEY are not.
-KEY_QUALIFIERS = frozenset({"API", "SECRET", "PRIVATE", "ACCESS", "SIGNING", "ENCRYPTION", "MASTER", "AUTH", "ROUTING", "CLIENT", "LICENSE"})
-_WORDS = re.compile(r"[A-Za-z][a-z0-9]*|[0-9]+")
+KEY_QUALIFIERS = frozenset(
+    {"API", "SECRET", "PRIVATE", "ACCESS", "SIGNING", "ENCRYPTION", "MASTER", "AUTH", "ROUTING", "CLIENT", "LICENSE"}
+)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z][a-z0-9]*|[0-9]+")  # DB_PASSWORD, apiKey, HTTPServer
 # scheme://user:password@host — credentials in a URL, whatever the variable is called.
 URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?P<password>[^/@\s]+)@", re.IGNORECASE)
 # $(VAR): the kubelet fills it in from another variable (e.g. one from a secretKeyRef).
