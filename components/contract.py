@@ -18,6 +18,13 @@ Prometheus). The database is scraped as ``job="database"``, which the checklist'
 from __future__ import annotations
 
 from components.settings.grammar import COLORS
+from components.settings.names import (
+    PREVIEW_SUFFIX,
+    database_cluster_name,
+    database_url_secret_name,
+    preview_service_name,
+    track_name,
+)
 
 # --- labels (DESIGN.md "Contracts": recommended labels + team, cost-center) ---
 NAME_LABEL = "app.kubernetes.io/name"
@@ -36,7 +43,15 @@ COLOR = "greenlight_dev_color"
 # Set by the API server on every namespace; NetworkPolicies select namespaces by it.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
-__all__ = ["COLORS"]  # re-exported: the colors are declared once, with the settings that choose them
+# Re-exported: declared once in the settings layer, which checks them before anything is created.
+__all__ = [
+    "COLORS",
+    "PREVIEW_SUFFIX",
+    "database_cluster_name",
+    "database_url_secret_name",
+    "preview_service_name",
+    "track_name",
+]
 
 
 def other(color: str) -> str:
@@ -46,16 +61,6 @@ def other(color: str) -> str:
 
 # --- object names an app's pieces share ---
 PORT_NAME = "http"  # Services, probes and the ServiceMonitor refer to the app port by this name
-PREVIEW_SUFFIX = "-preview"
-
-
-def track_name(app: str, color: str | None) -> str:
-    """`web` for the rolling track, `web-blue` / `web-green` for the release tracks (Deployment, Service...)."""
-    return f"{app}-{color}" if color else app
-
-
-def preview_service_name(app: str) -> str:
-    return f"{app}{PREVIEW_SUFFIX}"
 
 
 def service_url(service: str, namespace: str, port: int) -> str:
@@ -67,15 +72,6 @@ POSTGRES_PORT = 5432
 DATABASE_URL_KEY = "DATABASE_URL"  # the app reads DATABASE_URL (twelve-factor)
 CNPG_CLUSTER_LABEL = "cnpg.io/cluster"  # the operator labels every instance pod with its cluster
 DATABASE_JOB = "database"  # the PodMonitor relabels `job` to this
-
-
-def database_cluster_name(app: str) -> str:
-    """`<app>-db`; the app's NetworkPolicy allows egress to pods labelled cnpg.io/cluster=<this>."""
-    return f"{app}-db"
-
-
-def database_url_secret_name(app: str) -> str:
-    return f"{database_cluster_name(app)}-url"
 
 
 # --- the monitoring stack (kube-prometheus-stack) ---

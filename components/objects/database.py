@@ -28,9 +28,9 @@ from components.contract import (
 from components.objects.charts import CLOUDNATIVE_PG
 from components.objects.meta import Owner, standard_labels
 from components.settings import AppSpec
+from components.settings.names import CNPG_OPERATOR_NAMESPACE
 
 CNPG_OPERATOR_VERSION = "1.30.0"  # appVersion of the pinned chart (objects/charts.py): labels our CNPG objects
-CNPG_OPERATOR_NAMESPACE = "cnpg-system"  # the namespace the CNPG docs install into
 CNPG_API_VERSION = "postgresql.cnpg.io/v1"
 # The chart sets no resources for the operator; these fit one environment's clusters.
 OPERATOR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}

@@ -30,9 +30,10 @@ from components.objects import networking, workload
 from components.objects.meta import app_labels, metadata, selector_labels
 from components.objects.plan import Track
 from components.settings import AppSpec
+from components.settings.names import gate_instance
+from components.settings.names import gate_job_name as gate_job_name_from
 
 GATE_COMPONENT = "release-gate"
-HASH_LENGTH = 8
 # /ready is retried READY_ATTEMPTS times READY_INTERVAL_SECONDS apart: endpoint propagation
 # after a rollout takes seconds, not minutes (the Deployment itself is already Available).
 READY_ATTEMPTS = 10
@@ -94,14 +95,14 @@ def p99_latency_query(spec: AppSpec, color: str) -> str:
 def gate_job_name(spec: AppSpec, color: str, version: str, image: str, weight: int | None = None) -> str:
     """`<app>-gate-<hash>`; the hash changes exactly when what is being promoted changes."""
     subject = f"{color}|{version}|{image}" + ("" if weight is None else f"|{weight}")
-    return f"{spec.name}-gate-{hashlib.sha256(subject.encode()).hexdigest()[:HASH_LENGTH]}"
+    return gate_job_name_from(spec.name, hashlib.sha256(subject.encode()).hexdigest())
 
 
 def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
     """Its own `instance`: the app's Services, PDBs and NetworkPolicy select name + instance (+ color)
     and must never pick up the gate's pod (the app policy would cut it off from the app and Prometheus)."""
     labels = app_labels(spec, color, version, component=GATE_COMPONENT)
-    return {**labels, INSTANCE_LABEL: f"{spec.name}-gate-{spec.environment}"}
+    return {**labels, INSTANCE_LABEL: gate_instance(spec.name, spec.environment)}
 
 
 def gate_selector(spec: AppSpec) -> dict[str, str]:

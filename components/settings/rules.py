@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from components.settings.grammar import cpu_millicores, is_secret_env_name, memory_bytes
+from components.settings import consistency
+from components.settings.grammar import cpu_millicores, memory_bytes
 from components.settings.model import Resources, Settings
 from components.settings.problems import missing, problem
 
@@ -17,15 +18,13 @@ PROD_MIN_REPLICAS = 2
 
 def _resources(key: str, res: Resources) -> list[str]:
     problems = []
-    try:
-        if cpu_millicores(res.cpu_request) > cpu_millicores(res.cpu_limit):
-            problems.append(problem(f"{key}.cpuRequest", res.cpu_request, f"at most cpuLimit ({res.cpu_limit})"))
-        if memory_bytes(res.memory_request) > memory_bytes(res.memory_limit):
-            problems.append(
-                problem(f"{key}.memoryRequest", res.memory_request, f"at most memoryLimit ({res.memory_limit})")
-            )
-    except (ValueError, AssertionError):
-        pass  # malformed quantities are already reported by their field checks
+    # Malformed quantities count as 0 here; their field checks have reported them already.
+    if cpu_millicores(res.cpu_request) > cpu_millicores(res.cpu_limit):
+        problems.append(problem(f"{key}.cpuRequest", res.cpu_request, f"at most cpuLimit ({res.cpu_limit})"))
+    if memory_bytes(res.memory_request) > memory_bytes(res.memory_limit):
+        problems.append(
+            problem(f"{key}.memoryRequest", res.memory_request, f"at most memoryLimit ({res.memory_limit})")
+        )
     return problems
 
 
@@ -117,15 +116,6 @@ def _pairs(s: Settings) -> list[str]:
         problems.append(missing("registryPassword", "required when an image is 'build'"))
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
-    for name in s.app.env:
-        if is_secret_env_name(name):
-            problems.append(
-                problem(
-                    f"app.env.{name}",
-                    "[plaintext]",
-                    "non-secret values only; secrets travel as Pulumi secrets, never as plain env",
-                )
-            )
     return problems
 
 
@@ -167,7 +157,8 @@ def _is_rfc3339_with_zone(text: str) -> bool:
         return False
 
 
-def check(s: Settings) -> list[str]:
+def check(s: Settings, given: frozenset[str] = frozenset()) -> list[str]:
+    """Every cross-field problem; `given` holds the dotted keys the stack file set explicitly."""
     return [
         *_resources("app.resources", s.app.resources),
         *_resources("database.resources", s.database.resources),
@@ -175,4 +166,5 @@ def check(s: Settings) -> list[str]:
         *_prod_minimums(s),
         *_pairs(s),
         *_database(s),
+        *consistency.check(s, given),
     ]

@@ -27,8 +27,8 @@ from tests.support.preview import ROOT, Preview, preview
 from tests.support.tools import require_tool
 
 STACK = "prod"  # the stack with everything on: blue-green, database, every receiver
-# The documented test override (settings.alerting.for_scale): every `for` x 0.01, e.g. 5m -> 3s.
-FOR_SCALE_OVERRIDE = "greenlight:alerting.forScale=0.01"
+# Every rendered `for` x 0.01 (5m -> 3s), as alerting.forScale does in dev (refused in prod: test-only).
+FOR_SCALE = 0.01
 APP_POD_SUFFIX = "e2e-0"  # stands in for the ReplicaSet hash and pod suffix
 DATABASE_POD = "web-db-1"  # CloudNativePG names instance pods <cluster>-<n>
 DATABASE_CONTAINER = "postgres"  # CloudNativePG's instance container
@@ -76,7 +76,7 @@ def _active_service(rendered: Preview, settings: Settings) -> tuple[dict[str, An
 
 
 def _settings() -> Settings:
-    config = stackconfig.load(ROOT, STACK, [FOR_SCALE_OVERRIDE])
+    config = stackconfig.load(ROOT, STACK, [])
     return parse(config.config, STACK, config.secret_keys)
 
 
@@ -85,7 +85,7 @@ def alerting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertin
     prometheus_bin = require_tool("prometheus")
     alertmanager_bin = require_tool("prometheus-alertmanager")
     settings = _settings()
-    rendered = preview(STACK, FOR_SCALE_OVERRIDE)
+    rendered = preview(STACK)
     workdir: Path = tmp_path_factory.mktemp("e2e")
 
     with contextlib.ExitStack() as cleanup:
@@ -105,7 +105,7 @@ def alerting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertin
         cleanup.enter_context(alertmanager)
 
         prometheus = Prometheus(prometheus_bin, workdir)
-        rules = rendered_config.rule_files(rendered.manifests("PrometheusRule"))
+        rules = rendered_config.rule_files(rendered.manifests("PrometheusRule"), FOR_SCALE)
         for name, content in rules.items():
             (prometheus.dir / name).write_text(yaml.safe_dump(content, sort_keys=False))
         monitor, app_service, pod_template = _active_service(rendered, settings)

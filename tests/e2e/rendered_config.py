@@ -1,8 +1,9 @@
 """Turn the rendered stack into files the real binaries load, changing only what a laptop must.
 
 What is taken as rendered:
-- rule files: `spec.groups` of every rendered PrometheusRule, verbatim (the stack is rendered with
-  the documented `alerting.forScale` override, which shrinks every `for`);
+- rule files: `spec.groups` of every rendered PrometheusRule, with every `for` shrunk by FOR_SCALE
+  through the product's own scale_duration (what `alerting.forScale` does in dev; staging and prod refuse
+  that test-only setting, so the prod render is scaled here);
 - scrape jobs: what the Prometheus Operator generates from the rendered ServiceMonitor and PodMonitor
   (job from `jobLabel`, namespace/service/pod/container/endpoint, `podTargetLabels`, the monitor's own
   relabelings), fed with the `__meta_kubernetes_*` labels Kubernetes discovery would give the
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from components.objects import alertmanager
+from components.rules.model import scale_duration
 from components.settings import Settings
 
 E2E_SCRAPE_INTERVAL = "1s"
@@ -47,10 +49,19 @@ def sanitize(label: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_]", "_", label)
 
 
-def rule_files(prometheus_rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """File name -> rule file, one per rendered PrometheusRule, groups untouched."""
+def _scaled(groups: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
+    groups = copy.deepcopy(groups)
+    for rule in (r for g in groups for r in g["rules"] if "for" in r):
+        rule["for"] = scale_duration(rule["for"], factor)
+    return groups
+
+
+def rule_files(prometheus_rules: list[dict[str, Any]], for_scale: float) -> dict[str, dict[str, Any]]:
+    """File name -> rule file, one per rendered PrometheusRule, every `for` times `for_scale`."""
     return {
-        f"{rule['metadata']['namespace']}-{rule['metadata']['name']}.rules.yml": {"groups": rule["spec"]["groups"]}
+        f"{rule['metadata']['namespace']}-{rule['metadata']['name']}.rules.yml": {
+            "groups": _scaled(rule["spec"]["groups"], for_scale)
+        }
         for rule in prometheus_rules
     }
 

@@ -87,9 +87,11 @@ def test_burn_rate_thresholds_follow_the_objective() -> None:
 
 
 def test_for_scale_shortens_every_for_and_nothing_else() -> None:
-    scaled = _alerts(rule_groups(stack_app("prod", "greenlight:alerting.forScale=0.01")))
+    # A test-only setting: dev takes it, staging and prod refuse it (tests/components/settings/corpus/).
+    dev = _alerts(rule_groups(stack_app("dev")))
+    scaled = _alerts(rule_groups(stack_app("dev", "greenlight:alerting.forScale=0.01")))
     assert scaled["HighErrorRate"]["for"] == "3s" and scaled["DatabaseDown"]["for"] == "600ms"
-    for name, rule in PROD.items():
+    for name, rule in dev.items():
         assert scaled[name]["expr"] == rule["expr"] and scaled[name]["labels"] == rule["labels"]
 
 
