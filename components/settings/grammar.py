@@ -11,6 +11,10 @@ from typing import Any
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 COLORS = ("blue", "green")
+# Who runs the Kubernetes control plane: the cloud (its scheduler, controller manager and etcd are not
+# scrapeable) or the cluster's owner (kubeadm, k3s, ...).
+MANAGED, SELF_MANAGED = "managed", "self-managed"
+CONTROL_PLANES = (MANAGED, SELF_MANAGED)
 
 # Kubernetes quantity and name grammars (apimachinery resource.Quantity, DNS-1123).
 CPU = re.compile(r"^(\d+m|\d+(\.\d+)?)$")
@@ -20,6 +24,7 @@ DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 # Prometheus duration: 30s, 5m, 15d ...
 DURATION = re.compile(r"^\d+(ms|s|m|h|d|w|y)$")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 # registry/path/name[:tag][@sha256:64 hex]
 IMAGE = re.compile(
     r"^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*"
@@ -49,6 +54,13 @@ def image_ok(value: str) -> bool:
 
 def cpu_millicores(quantity: str) -> float:
     return float(quantity[:-1]) if quantity.endswith("m") else float(quantity) * 1000
+
+
+def duration_seconds(duration: str) -> float:
+    """A DURATION (one number, one unit) in seconds; a year is 365d, as Prometheus counts it."""
+    number = re.match(r"^\d+", duration)
+    assert number is not None
+    return int(number.group(0)) * _DURATION_SECONDS[duration[number.end() :]]
 
 
 def memory_bytes(quantity: str) -> float:

@@ -14,6 +14,7 @@ from components.settings.fields import Secret, setting
 from components.settings.grammar import (
     BUILD,
     COLORS,
+    CONTROL_PLANES,
     CPU,
     CPU_ALLOWED,
     CRON6,
@@ -208,18 +209,24 @@ class MonitoringSettings:
         doc="namespace of the monitoring stack",
     )
     retention: str = setting(
-        "2d",
+        "3d",
         check=matches(DURATION),
         allowed="a duration such as 15d",
         env_default={"staging": "7d", "prod": "15d"},
-        doc="Prometheus retention",
+        doc="Prometheus retention; at least the longest SLO window (3d)",
     )
     storage_size: str = setting(
         "10Gi",
         check=matches(MEMORY),
         allowed="a storage quantity such as 50Gi",
         env_default={"prod": "100Gi"},
-        doc="Prometheus volume size",
+        doc="Prometheus volume size; retentionSize is 80% of it",
+    )
+    control_plane: str = setting(
+        "managed",
+        check=one_of(*CONTROL_PLANES),
+        allowed="managed or self-managed",
+        doc="managed (EKS, GKE, AKS): no scheduler, controller-manager, etcd or kube-proxy targets or alerts",
     )
     storage_class: str = setting("", doc="StorageClass for volumes (empty: cluster default)")
     loki_storage: str = setting(
