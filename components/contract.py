@@ -71,6 +71,7 @@ CNPG_CLUSTER_LABEL = "cnpg.io/cluster"  # the operator labels every instance pod
 # docs/src/labels_annotations.md). The PodMonitor copies it to the target label DATABASE_ROLE.
 CNPG_INSTANCE_ROLE_LABEL = "cnpg.io/instanceRole"
 CNPG_PRIMARY = "primary"
+CNPG_REPLICA = "replica"
 DATABASE_JOB = "database"  # the PodMonitor relabels `job` to this
 DATABASE_ROLE = "role"  # target label holding the pod's cnpg.io/instanceRole (no CNPG metric has a `role` label)
 # The instance manager's exporter (pkg/management/postgres/webserver/metricserver/pg_collector.go): the

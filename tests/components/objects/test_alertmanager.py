@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from components.objects import alertmanager as am
+from scripts import render_diff
 from tests.support.alertmanager import as_judged, rendered_config
 from tests.support.preview import preview
 from tests.support.tools import require_tool
@@ -129,3 +130,14 @@ def test_the_config_sets_every_key_of_the_charts_default_so_helm_merges_nothing_
     assert set(config) == {"global", "inhibit_rules", "route", "receivers", "templates"}
     chart_route_keys = {"group_by", "group_wait", "group_interval", "repeat_interval", "receiver", "routes"}
     assert chart_route_keys <= set(config["route"])
+
+
+def test_a_routing_change_shows_in_the_pull_request_diff() -> None:
+    """What scripts/render_diff.py reports for a change of the chat channel: the old and new value, in clear."""
+    base, head = preview("prod"), preview("prod", "greenlight:alerting.slackChannel=#payments-oncall")
+    diff = render_diff.diff_renders(base.out, head.out, "prod")
+    [(identity, changes)] = diff.changed.items()
+    assert identity == "HelmChart kube-prometheus-stack"
+    [change] = [c for c in changes if c.path.endswith("channel")]
+    assert (change.before, change.after) == ("#payments-alerts", "#payments-oncall")
+    assert "#payments-oncall" in render_diff.format_stack(diff)

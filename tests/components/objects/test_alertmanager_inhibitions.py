@@ -14,7 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def _request(base: str, path: str, body: Any = None) -> Any:
 
 
 def _post(base: str, *labels: dict[str, str]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     alerts = [
         {"labels": lab, "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat()}
         for lab in labels
@@ -127,7 +127,7 @@ def test_each_inhibition_mutes_only_its_target(alertmanager: tuple[str, list[str
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         states = _states(base, case.source, case.target, case.control)
-        if len(states) == 3 and states[key["target"]]["state"] == "suppressed" or time.monotonic() > deadline:
+        if (len(states) == 3 and states[key["target"]]["state"] == "suppressed") or time.monotonic() > deadline:
             break
         time.sleep(POLL_SECONDS)
     assert states[key["target"]] == {"state": "suppressed", "inhibitedBy": [case.source]}, states
