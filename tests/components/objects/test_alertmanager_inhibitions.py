@@ -88,8 +88,7 @@ def _request(base: str, path: str, body: Any = None) -> Any:
 def _post(base: str, *labels: dict[str, str]) -> None:
     now = datetime.now(UTC)
     alerts = [
-        {"labels": lab, "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat()}
-        for lab in labels
+        {"labels": lab, "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat()} for lab in labels
     ]
     _request(base, "/api/v2/alerts", alerts)
 

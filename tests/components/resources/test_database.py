@@ -171,7 +171,7 @@ def test_database_url_points_at_the_primary_and_escapes_the_password() -> None:
     assert url == "postgresql://app:p%40ss%2Fw%3Ard%25@web-db-rw.greenlight-prod.svc:5432/app"
 
 
-# --- scraping: the checklist's DatabaseDown is `up{job="database"} == 0` -----------------------------
+# --- scraping: DatabaseDown reads cnpg_collector_up of the target labelled job="database", role="primary" ---
 
 
 def relabel(labels: dict[str, str], configs: list[dict[str, Any]]) -> dict[str, str]:
