@@ -12,7 +12,9 @@ What is taken as rendered:
   credential files written to a temp dir.
 
 What the test changes, and why: scrape and evaluation every second (the ServiceMonitor says 30s) and
-Alertmanager's group_wait / group_interval / repeat_interval, so a run takes a minute instead of an hour.
+Alertmanager's group_wait / group_interval / repeat_interval, so a run takes a minute instead of an hour;
+the receivers' endpoints and credential file paths, which point at PagerDuty, Slack and the pod's mounted
+Secret; and, for an Alertmanager older than 0.26, the webhook's `url_file` becomes a `url`.
 """
 
 from __future__ import annotations
