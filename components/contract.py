@@ -71,7 +71,19 @@ def service_url(service: str, namespace: str, port: int) -> str:
 POSTGRES_PORT = 5432
 DATABASE_URL_KEY = "DATABASE_URL"  # the app reads DATABASE_URL (twelve-factor)
 CNPG_CLUSTER_LABEL = "cnpg.io/cluster"  # the operator labels every instance pod with its cluster
+# CloudNativePG labels each instance pod with its role: primary, replica, or (during a failover or
+# switchover, on the old primary) unhealthy (pkg/utils/labels_annotations.go ClusterInstanceRoleLabelName;
+# docs/src/labels_annotations.md). The PodMonitor copies it to the target label DATABASE_ROLE.
+CNPG_INSTANCE_ROLE_LABEL = "cnpg.io/instanceRole"
+CNPG_PRIMARY = "primary"
+CNPG_REPLICA = "replica"
 DATABASE_JOB = "database"  # the PodMonitor relabels `job` to this
+DATABASE_ROLE = "role"  # target label holding the pod's cnpg.io/instanceRole (no CNPG metric has a `role` label)
+# The instance manager's exporter (pkg/management/postgres/webserver/metricserver/pg_collector.go): the
+# gauge cnpg_collector_up{cluster="<cluster>"} is 1 when PostgreSQL answers a ping and 0 when it does not,
+# while the exporter itself keeps answering (so `up` stays 1). Its `cluster` label names the Cluster.
+CNPG_POSTGRES_UP = "cnpg_collector_up"
+CNPG_CLUSTER_METRIC_LABEL = "cluster"
 
 
 # --- the monitoring stack (kube-prometheus-stack) ---

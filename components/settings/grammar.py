@@ -17,6 +17,10 @@ from typing import Any
 ENVIRONMENTS = ("dev", "staging", "prod")
 COLORS = ("blue", "green")
 BUILD = "build"  # an image setting of "build" means: the image built from app/ by this stack
+# Who runs the Kubernetes control plane: the cloud (its scheduler, controller manager and etcd are not
+# scrapeable) or the cluster's owner (kubeadm, k3s, ...).
+MANAGED, SELF_MANAGED = "managed", "self-managed"
+CONTROL_PLANES = (MANAGED, SELF_MANAGED)
 
 # --- names ---
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # DNS-1123 label: namespaces, most names

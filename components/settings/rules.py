@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from components.settings import consistency
-from components.settings.grammar import cpu_millicores, memory_bytes
+from components.settings.grammar import cpu_millicores, duration_seconds, memory_bytes
 from components.settings.model import Resources, Settings
 from components.settings.problems import missing, problem
 
 # Prod minimums from the production-readiness checklist (DESIGN.md).
 PROD_MIN_REPLICAS = 2
+# The longest window an alert reads: the SRE workbook's 3d/6h slow-burn pair (components/rules/slo.py,
+# BURN_RATE_PAIRS; tests/components/settings keeps the two equal). Prometheus must keep that much data.
+LONGEST_SLO_WINDOW = "3d"
 
 
 def _resources(key: str, res: Resources) -> list[str]:
@@ -119,6 +122,19 @@ def _pairs(s: Settings) -> list[str]:
     return problems
 
 
+def _monitoring(s: Settings) -> list[str]:
+    """Prometheus keeps at least the data the longest SLO window reads, or the 3d burn alert sees less."""
+    retention = s.monitoring.retention
+    # A malformed retention counts as 0 here; its field check has reported it already.
+    if not s.monitoring.enabled or (duration_seconds(retention) or 0) >= (duration_seconds(LONGEST_SLO_WINDOW) or 0):
+        return []
+    allowed = (
+        f"at least {LONGEST_SLO_WINDOW}, the longest SLO window (ErrorBudgetBurnSlow reads "
+        f"{LONGEST_SLO_WINDOW} of data; a shorter retention makes it judge less than it says)"
+    )
+    return [problem("monitoring.retention", retention, allowed)]
+
+
 def _database(s: Settings) -> list[str]:
     """What the database and a restore need (CloudNativePG recovery reads the source's backups)."""
     db = s.database
@@ -165,6 +181,7 @@ def check(s: Settings, given: frozenset[str] = frozenset()) -> list[str]:
         *_images(s),
         *_prod_minimums(s),
         *_pairs(s),
+        *_monitoring(s),
         *_database(s),
         *consistency.check(s, given),
     ]

@@ -12,7 +12,6 @@ from greenlight_policies import workloads as pack_workloads
 
 from components import contract
 from components.objects import charts, migration
-from components.objects import monitoring as monitoring_objects
 from components.objects.database import CNPG_API_VERSION
 from components.settings import credentials, grammar
 from components.settings.rules import PROD_MIN_REPLICAS
@@ -44,7 +43,6 @@ def test_release_names_are_the_contracts() -> None:
 def test_alerting_names_are_the_contracts() -> None:
     assert alerting.SEVERITIES == contract.SEVERITIES
     assert alerting.PROMETHEUS_STACK_CHART == charts.KUBE_PROMETHEUS_STACK.chart
-    assert alerting.ALERTMANAGER_CONFIG_KEY == monitoring_objects.ALERTMANAGER_CONFIG_KEY
 
 
 def test_the_charts_the_pack_recognises_are_the_ones_greenlight_installs() -> None:

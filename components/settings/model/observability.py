@@ -18,6 +18,7 @@ from components.settings.endpoints import (
 )
 from components.settings.fields import setting
 from components.settings.grammar import (
+    CONTROL_PLANES,
     DNS_NAME,
     DURATION_ALLOWED,
     between,
@@ -43,18 +44,24 @@ class MonitoringSettings:
         doc="namespace of the monitoring stack",
     )
     retention: str = setting(
-        "2d",
+        "3d",
         check=duration_at_least(1),
         allowed=DURATION_ALLOWED,
         env_default={"staging": "7d", "prod": "15d"},
-        doc="Prometheus retention",
+        doc="Prometheus retention; at least the longest SLO window (3d)",
     )
     storage_size: str = setting(
         "10Gi",
         check=memory_ok,
         allowed="a storage quantity such as 50Gi",
         env_default={"prod": "100Gi"},
-        doc="Prometheus volume size",
+        doc="Prometheus volume size; retentionSize is 80% of it",
+    )
+    control_plane: str = setting(
+        "managed",
+        check=one_of(*CONTROL_PLANES),
+        allowed="managed or self-managed",
+        doc="managed (EKS, GKE, AKS): no scheduler, controller-manager, etcd or kube-proxy targets or alerts",
     )
     storage_class: str = setting(
         "",

@@ -95,6 +95,9 @@ BAD_SETTINGS = [
     ("dev", 'greenlight:app={"replicas": 2', "greenlight:app", "an object"),
     ("prod", "greenlight:cluster.context=", "greenlight:cluster.context", "the kubeconfig context of the prod cluster"),
     ("dev", "greenlight:app.ingress.clusterIssuer=Lets_Encrypt", "app.ingress.clusterIssuer", "a ClusterIssuer"),
+    ("dev", "greenlight:monitoring.retention=2d", "greenlight:monitoring.retention", "the longest SLO window"),
+    ("staging", "greenlight:monitoring.retention=48h", "greenlight:monitoring.retention", "at least 3d"),
+    ("prod", "greenlight:monitoring.controlPlane=eks", "greenlight:monitoring.controlPlane", "managed or self-managed"),
 ]
 
 
