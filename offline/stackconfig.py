@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
+from offline.errors import UsageError
 
-class UsageError(Exception):
-    """A problem with the command line or the project files: exit code 2."""
+
+from offline.errors import UsageError
 
 
 @dataclass(frozen=True)
