@@ -267,8 +267,8 @@ class PolicyPack:
                 parent=r.parent,
                 dependencies=r.dependencies,
             )
-            for key, urns in r.property_dependencies.items():
-                item.propertyDependencies[key].urns.extend(urns)
+            for key, dependencies in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(dependencies)
         return [self._violation(d, "") for d in self.stub.AnalyzeStack(request).diagnostics]
 
     def _violation(self, d: Any, urn: str) -> Violation:

@@ -18,6 +18,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from offline import kinds
+from offline.errors import UsageError
 from offline.monitor import STACK_TYPE, OfflineMocks, RecordingMonitor, Resource
 from offline.stackconfig import StackConfig
 
@@ -25,7 +26,7 @@ from offline.stackconfig import StackConfig
 PROVIDER_NAMESPACE_KEY = "kubernetes:namespace"
 
 
-class ProgramError(Exception):
+class ProgramError(UsageError):
     """The program failed; the message is what the user needs to see."""
 
 

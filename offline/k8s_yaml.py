@@ -94,7 +94,7 @@ def normalize(objects: list[dict[str, Any]], default_namespace: str, where: str)
     objects = _expand_lists([copy.deepcopy(o) for o in objects])
     crds = kinds.crd_scopes(objects)
     for obj in objects:
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        metadata: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
         if not obj.get("kind") or not obj.get("apiVersion"):
             raise YamlError(f"{where}: Kubernetes resources require a kind and apiVersion: {_short(obj)}")
         if not metadata.get("name"):

@@ -192,7 +192,7 @@ class RecordingMonitor(mocks.MockMonitor):
         id_, state = self.mocks.new_resource(
             mocks.MockResourceArgs(typ=type_, name=name, inputs=inputs, provider="", resource_id="", custom=True)
         )
-        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         child = Resource(
             urn=urn,
             type=type_,
