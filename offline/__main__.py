@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from pathlib import Path
 
 from offline import plan_cli
-from offline.errors import UsageError
+from offline.errors import UsageError, fail
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS = 0, 1
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -78,24 +77,12 @@ def preview(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if any(v.level == "mandatory" for v in violations) else EXIT_OK
 
 
-def error_message(err: BaseException) -> str:
-    """The one line a failure prints: the user's own mistakes as they are, anything else with its kind."""
-    expected = isinstance(err, UsageError) or type(err).__name__ == "ConfigError"
-    return f"error: {'' if expected else f'{type(err).__name__}: '}{err}"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return preview(args) if args.command == "preview" else plan_cli.run(args)
     except Exception as err:  # noqa: BLE001 - every failure becomes one clear message and exit 2
-        if args.debug:
-            traceback.print_exc()
-        print(error_message(err), file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(err, "offline", args.debug)
 
 
 if __name__ == "__main__":

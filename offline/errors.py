@@ -1,7 +1,32 @@
-"""The errors every command reports as one message and exit code 2 (a traceback only with --debug)."""
+"""The error contract of every command: exit 2 with one message; a traceback only with --debug."""
 
 from __future__ import annotations
+
+import sys
+import traceback
+
+EXIT_ERROR = 2
 
 
 class UsageError(Exception):
     """A problem with the command line, the project files or the program: the message is what the user needs."""
+
+
+def is_users_input(err: BaseException) -> bool:
+    """Errors about what the user gave (flags, files, settings): shown as they are, without a class name.
+
+    A settings ConfigError is recognised by name: the offline tools run any program, including one from
+    another checkout (the base of a plan), whose ConfigError class is its own."""
+    return isinstance(err, UsageError) or type(err).__name__ == "ConfigError"
+
+
+def describe_failure(err: BaseException) -> str:
+    return str(err) if is_users_input(err) else f"{type(err).__name__}: {err}"
+
+
+def fail(err: BaseException, prog: str, debug: bool) -> int:
+    """Reports a failure as `PROG: error: MESSAGE` on stderr (the traceback first with --debug); returns 2."""
+    if debug:
+        traceback.print_exception(err)
+    print(f"{prog}: error: {describe_failure(err)}", file=sys.stderr)
+    return EXIT_ERROR

@@ -39,6 +39,7 @@ class Hazard:
     kind: str  # claimed-twice | destructive | protected | field-manager-conflict | engine-error
     urn: str
     message: str
+    object: str = ""  # the Kubernetes object, `Kind namespace/name`, when there is one
 
 
 def _kind(r: Resource) -> str:
@@ -66,9 +67,8 @@ def claimed_twice(plan: Plan, default_namespace: str) -> list[Hazard]:
         if oid is None:
             continue
         if oid in wanted:
-            hazards.append(
-                Hazard("claimed-twice", step.urn, f"{oid} is registered twice: by {wanted[oid]} and by {step.urn}")
-            )
+            message = f"{oid} is registered twice: by {wanted[oid]} and by {step.urn}"
+            hazards.append(Hazard("claimed-twice", step.urn, message, str(oid)))
         wanted[oid] = step.urn
         own_old = step.old.urn if step.old else None
         same_object = step.op == REPLACE and oid == _object(step.old, default_namespace)
@@ -83,6 +83,7 @@ def claimed_twice(plan: Plan, default_namespace: str) -> list[Hazard]:
                     "claimed-twice",
                     step.urn,
                     f"{oid} is replaced under the same name while {why}: the create fails with AlreadyExists",
+                    str(oid),
                 )
             )
         others = [u for u in held.get(oid, []) if u != own_old]
@@ -96,12 +97,13 @@ def claimed_twice(plan: Plan, default_namespace: str) -> list[Hazard]:
                     f"{oid} is created by {_name(step.urn)} while {_name(others[0])} still holds it and {later}: "
                     "the create fails with AlreadyExists (with upsertExistingObjects it is adopted, and the old "
                     f"URN's delete then removes the live object); alias {_name(step.urn)} to {others[0]}",
+                    str(oid),
                 )
             )
     return hazards
 
 
-def destructive(step: Step) -> Hazard | None:
+def destructive(step: Step, default_namespace: str) -> Hazard | None:
     resource = step.old or step.new
     if step.op not in (REPLACE, DELETE) or resource is None or resource.retain_on_delete:
         return None  # a retained object stays in the cluster
@@ -109,7 +111,8 @@ def destructive(step: Step) -> Hazard | None:
     if reason is None:
         return None
     how = "deletes" if step.op == DELETE else ("deletes, then recreates" if step.delete_first else "replaces")
-    return Hazard("destructive", step.urn, f"{how} {_kind(resource)} {resource.name}: {reason}")
+    oid = _object(resource, default_namespace)
+    return Hazard("destructive", step.urn, f"{how} {oid or resource.name} ({resource.name}): {reason}", str(oid or ""))
 
 
 def _scaled_by_hpa(head: list[Resource]) -> set[tuple[str, str, str]]:
@@ -148,6 +151,7 @@ def replica_conflicts(plan: Plan, head: list[Resource]) -> list[Hazard]:
                 f"{_kind(r)} {key[0]}/{key[2]} sets spec.replicas={plain(spec['replicas'])} while an HPA scales it: "
                 f"{when} conflicts with the HPA's field manager under server-side apply; leave replicas unset "
                 f"(or add ignoreChanges on spec.replicas)",
+                f"{_kind(r)} {key[0]}/{key[2]}",
             )
         )
     return hazards
@@ -155,9 +159,12 @@ def replica_conflicts(plan: Plan, head: list[Resource]) -> list[Hazard]:
 
 def find(plan: Plan, head: list[Resource], default_namespace: str) -> list[Hazard]:
     hazards = [Hazard("engine-error", "", error) for error in plan.errors]
-    hazards += [
-        Hazard("protected", s.urn, f"{s.op} of {s.resource.name} blocked: {s.blocked}") for s in plan.steps if s.blocked
-    ]
-    hazards += [h for s in plan.steps if (h := destructive(s)) is not None]
+    for s in plan.steps:
+        if s.blocked:
+            oid = _object(s.resource, default_namespace)
+            hazards.append(
+                Hazard("protected", s.urn, f"{s.op} of {s.resource.name} blocked: {s.blocked}", str(oid or ""))
+            )
+    hazards += [h for s in plan.steps if (h := destructive(s, default_namespace)) is not None]
     hazards += claimed_twice(plan, default_namespace)
     return hazards + replica_conflicts(plan, head)

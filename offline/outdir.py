@@ -27,9 +27,10 @@ def claim_directory(out: Path, flag: str, owned: frozenset[str], marker: str = R
     if out.is_dir():
         entries = {p.name for p in out.iterdir()}
         if entries and marker not in entries:
+            older = " (a render from before renders were marked? delete it once yourself)" if entries <= owned else ""
             raise OutputRefused(
-                f"{flag} {out}: the directory is not empty and was not written by this tool (no {marker} file); "
-                "refusing to replace it: give a new or empty directory"
+                f"{flag} {out}: the directory is not empty and was not written by this tool (no {marker} file)"
+                f"{older}; refusing to replace it: give a new or empty directory"
             )
         foreign = sorted(entries - owned - {marker})
         if foreign:
@@ -61,3 +62,11 @@ def claim_file(path: Path, flag: str, first_line: str) -> None:
             )
     if not path.parent.is_dir():
         raise OutputRefused(f"{flag} {path}: the directory {path.parent} does not exist")
+
+
+def is_render(path: Path, owned: frozenset[str], marker: str = RENDER_MARKER) -> bool:
+    """A directory a render wrote and nothing else touched: its marker and only what a render writes."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    entries = {p.name for p in path.iterdir()}
+    return marker in entries and entries <= owned | {marker}
