@@ -12,12 +12,14 @@ class UsageError(Exception):
     """A problem with the command line, the project files or the program: the message is what the user needs."""
 
 
-def is_users_input(err: BaseException) -> bool:
-    """Errors about what the user gave (flags, files, settings): shown as they are, without a class name.
+# Settings errors of greenlight (ConfigError) and of the Pulumi SDK (`config.require*`): by name, since the
+# offline tools run any program, including one from another checkout (a plan's base) with classes of its own.
+SETTINGS_ERRORS = ("ConfigError", "ConfigMissingError", "ConfigTypeError")
 
-    A settings ConfigError is recognised by name: the offline tools run any program, including one from
-    another checkout (the base of a plan), whose ConfigError class is its own."""
-    return isinstance(err, UsageError) or type(err).__name__ == "ConfigError"
+
+def is_users_input(err: BaseException) -> bool:
+    """Errors about what the user gave (flags, files, settings): shown as they are, without a class name."""
+    return isinstance(err, UsageError) or type(err).__name__ in SETTINGS_ERRORS
 
 
 def describe_failure(err: BaseException) -> str:
