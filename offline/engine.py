@@ -39,6 +39,9 @@ def run_program(cwd: Path, stack_config: StackConfig) -> list[Resource]:
     offline_mocks = OfflineMocks(stack_config.config.get(PROVIDER_NAMESPACE_KEY) or kinds.DEFAULT_NAMESPACE)
     monitor = RecordingMonitor(offline_mocks)
     runtime_settings.ROOT.set(None)  # a fresh Stack per run, so one process can preview twice
+    # ... and no failure of an earlier run (kept by the SDK's RPC bookkeeping) surfaces in this one.
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
     mocks.set_mocks(
         offline_mocks, project=stack_config.project, stack=stack_config.stack, preview=True, monitor=monitor
     )

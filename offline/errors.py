@@ -12,14 +12,16 @@ class UsageError(Exception):
     """A problem with the command line, the project files or the program: the message is what the user needs."""
 
 
-# Settings errors of greenlight (ConfigError) and of the Pulumi SDK (`config.require*`): by name, since the
-# offline tools run any program, including one from another checkout (a plan's base) with classes of its own.
-SETTINGS_ERRORS = ("ConfigError", "ConfigMissingError", "ConfigTypeError")
-
-
 def is_users_input(err: BaseException) -> bool:
-    """Errors about what the user gave (flags, files, settings): shown as they are, without a class name."""
-    return isinstance(err, UsageError) or type(err).__name__ in SETTINGS_ERRORS
+    """Errors about what the user gave (flags, files, settings): shown as they are, without a class name.
+
+    Settings errors are greenlight's ConfigError and the Pulumi SDK's (`config.require*`). A plan's base
+    program brings its own ConfigError class; offline/states.py names that side's errors itself."""
+    from pulumi import ConfigMissingError, ConfigTypeError
+
+    from components.settings import ConfigError
+
+    return isinstance(err, (UsageError, ConfigError, ConfigMissingError, ConfigTypeError))
 
 
 def describe_failure(err: BaseException) -> str:

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
@@ -106,7 +106,13 @@ def _as_recorded(value: Any) -> Any:
 
 
 def properties(struct: Any) -> dict[str, Any]:
-    return dict(_as_recorded(json_format.MessageToDict(struct))) if struct is not None else {}
+    """Deserialized as the SDK does (a secret inside an object makes the object secret), but with resource
+    references as URNs, so no resource object is constructed in the monitor's thread."""
+    if struct is None:
+        return {}
+    plain = struct_pb2.Struct()
+    plain.update(_as_recorded(json_format.MessageToDict(struct)))
+    return dict(rpc.deserialize_properties(plain))
 
 
 def _timeouts(request: Any) -> dict[str, str]:

@@ -214,13 +214,17 @@ def _overrides_in(problem: str, overrides: dict[str, str]) -> list[str]:
 
 def explain_settings_error(err: Exception, stack: StackConfig) -> UsageError | None:
     """A settings error (anything carrying `problems`) with each problem attributed to where its value came
-    from: the `--config` override that set it, else the stack file. None for any other error."""
+    from: the `--config` override that set it, else the stack file as the overrides left it. None for any
+    other error, or when there were no overrides (the error already names the stack file)."""
     problems = getattr(err, "problems", None)
     if not isinstance(problems, list) or not stack.overrides:
         return None
+    given = ", ".join(f"--config {o}" for o in stack.overrides.values())
     lines = ["invalid settings:"]
     for problem in problems:
         source = _overrides_in(str(problem), stack.overrides)
-        where = ", ".join(f"--config {o}" for o in source) if source else stack.stack_file
-        lines.append(f"  - {problem} (from {where})")
+        where = (
+            "from " + ", ".join(f"--config {o}" for o in source) if source else f"in {stack.stack_file}, given {given}"
+        )
+        lines.append(f"  - {problem} ({where})")
     return UsageError("\n".join(lines))

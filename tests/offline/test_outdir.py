@@ -10,7 +10,7 @@ import pytest
 from offline.__main__ import main
 from offline.outdir import RENDER_MARKER
 from scripts import render_diff
-from tests.preview import ROOT
+from tests.support.preview import ROOT
 
 PROGRAM = ROOT / "tests" / "fixtures" / "engine_program"
 

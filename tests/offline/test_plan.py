@@ -12,7 +12,7 @@ import pytest
 from offline import hazards, kinds, stackconfig
 from offline.k8s_diff import ProviderConfig
 from offline.plan import SAME, Plan, Step, is_kubernetes_object, plan
-from tests.preview import ROOT, preview
+from tests.support.preview import ROOT, preview
 
 FIXTURE = ROOT / "tests" / "fixtures" / "plan_program"
 DIGEST = (
@@ -272,3 +272,23 @@ def test_replace_strategies_follow_the_provider_and_the_resource_option() -> Non
 def test_the_same_state_plans_no_steps() -> None:
     steps, found = planned(Transition("same", "prod", (), (), set()))
     assert {s.op for s in steps.steps} == {SAME} and not found
+
+
+def test_resources_json_records_the_options_the_plan_needs() -> None:
+    render = preview("test", "planprobe:aliasFrom=old", "planprobe:importId=plan-probe/adopted", cwd=FIXTURE)
+    records = {r["name"]: r for r in render.records()}
+    cache, data, bundle = records["cache"], records["data"], records["shop"]
+    assert cache["replaceOnChanges"] == ["spec.tier"] and cache["ignoreChanges"] == ["spec.size"]
+    assert cache["deleteBeforeReplace"] is True and cache["customTimeouts"] == {"create": "5m", "delete": "1m"}
+    assert records["shop-service"]["deleteBeforeReplace"] is None  # not set: the provider decides
+    assert data["protect"] is True and data["retainOnDelete"] is True
+    assert bundle["aliases"] == [{"name": "old"}]
+    assert records["adopted"]["importId"] == "plan-probe/adopted"
+
+
+def test_an_import_is_planned_as_an_import() -> None:
+    steps, found = planned(
+        Transition("import", "test", (), ("planprobe:importId=plan-probe/adopted",), set(), cwd=FIXTURE)
+    )
+    assert [(s.op, s.resource.name) for s in steps.steps if s.op != SAME] == [("import", "adopted")]
+    assert not found

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from offline.__main__ import main
-from tests.preview import ROOT
+from tests.support.preview import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "plan_program"
 RENAME = "planprobe:bundleName=store"

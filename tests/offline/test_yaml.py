@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from offline.__main__ import main
-from tests.preview import ROOT
+from tests.support.preview import ROOT
 
 PROGRAM = ROOT / "tests" / "fixtures" / "yaml_program"
 PROBE_PACK = ROOT / "tests" / "fixtures" / "probe_pack"

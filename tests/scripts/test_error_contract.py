@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.preview import ROOT
+from tests.support.preview import ROOT
 
 DIGEST_IMAGE = "ghcr.io/acme/web:1.6.0@sha256:" + "a" * 64
 RELEASE = ["-m", "scripts.release", "--image", DIGEST_IMAGE, "--version", "1.6.0", "--smoke-url", "https://x.example"]
@@ -63,7 +63,16 @@ CASES = [
     Case("benchmarks/policy_pack.py", ["benchmarks/policy_pack.py", "--resources", "0"], "allowed: 1 or more"),
     Case("benchmarks/scale_apps.py", ["benchmarks/scale_apps.py", "--apps", "-1"], "allowed: 1 or more"),
     Case("benchmarks/release_changes.py", ["benchmarks/release_changes.py", "--fast"], "unrecognized arguments"),
-    Case("components.docs", ["-m", "components.docs", "--write", "/nonexistent/README.md"], "/nonexistent/README.md"),
+    Case(
+        "components.settings.reference",
+        ["-m", "components.settings.reference", "--write", "/nonexistent/README.md"],
+        "--write /nonexistent/README.md: cannot read it",
+    ),
+    Case(
+        "components.settings.reference",
+        ["-m", "components.settings.reference", "--write", "Makefile"],
+        "no settings markers",
+    ),
 ]
 
 
@@ -84,8 +93,6 @@ def _tree(root: Path) -> dict[str, float]:
     "case", CASES, ids=[f"{c.command} {' '.join(c.argv[2 if c.argv[0] == '-m' else 1 :])}" for c in CASES]
 )
 def test_bad_input_is_one_message_and_exit_2(case: Case) -> None:
-    if case.command == "components.docs":
-        pytest.xfail("components/ is being restructured (issue 12): `--write` to a missing path still raises")
     before = _tree(ROOT)
     result = subprocess.run([sys.executable, *case.argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr

@@ -294,10 +294,8 @@ def test_a_bad_stack_file_exits_2_with_one_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stack_text: str, fragment: str
 ) -> None:
     cwd, fake, log = _project(tmp_path, stack_text)
-    code = release.main(
-        ["--stack", "prod", "--image", NEW.image, "--version", "1.6.0", "--smoke-url", "https://x.example"]
-        + ["--cwd", str(cwd), "--pulumi", str(fake)]
-    )
+    flags = ["--stack", "prod", "--image", NEW.image, "--version", "1.6.0", "--smoke-url", "https://x.example"]
+    code = release.main([*flags, "--cwd", str(cwd), "--pulumi", str(fake)])
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and "Traceback" not in err and not log.exists()
 
