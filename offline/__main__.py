@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return preview(args) if args.command == "preview" else plan_cli.run(args)
+    except BrokenPipeError:  # the reader stopped early (`| head`): the report was fine, the pipe is gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - every failure becomes one clear message and exit 2
         return fail(err, "offline", args.debug)
 

@@ -71,7 +71,9 @@ def claimed_twice(plan: Plan, default_namespace: str) -> list[Hazard]:
             hazards.append(Hazard("claimed-twice", step.urn, message, str(oid)))
         wanted[oid] = step.urn
         own_old = step.old.urn if step.old else None
-        same_object = step.op == REPLACE and oid == _object(step.old, default_namespace)
+        # A replacement because the provider moved to another cluster creates the object there: no collision.
+        moved = "provider" in step.replace_keys
+        same_object = step.op == REPLACE and not moved and oid == _object(step.old, default_namespace)
         if same_object and (not step.delete_first or step.old.retain_on_delete):  # type: ignore[union-attr]
             why = (
                 "the old object is retained (retainOnDelete)"

@@ -13,8 +13,11 @@ inputs; offline there is no live object, so the old inputs stand in for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import yaml
+from pulumi.runtime import rpc
 
 from offline import kinds
 from offline.propertypath import WILDCARD, Token, contains, format_path, parse
@@ -105,6 +108,9 @@ class ProviderConfig:
     enable_secret_mutable: bool = False
     enable_config_map_mutable: bool = False
     default_namespace: str = kinds.DEFAULT_NAMESPACE
+    # The default provider's inputs: the stack's `kubernetes:*` config (what a resource without an explicit
+    # provider is managed with).
+    default_inputs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: dict[str, str]) -> ProviderConfig:
@@ -112,6 +118,7 @@ class ProviderConfig:
             enable_secret_mutable=config.get("kubernetes:enableSecretMutable", "").lower() == "true",
             enable_config_map_mutable=config.get("kubernetes:enableConfigMapMutable", "").lower() == "true",
             default_namespace=config.get("kubernetes:namespace") or kinds.DEFAULT_NAMESPACE,
+            default_inputs={k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("kubernetes:")},
         )
 
 
@@ -185,8 +192,8 @@ def _found_in(value: Any, rest: tuple[Token, ...]) -> bool:
 
 def forces_replacement(change: Change, force_new: tuple[str, ...]) -> bool:
     """`PatchPropertiesChanged(makePatchSlice(path, value), forceNew)` for one changed leaf."""
-    for field in force_new:
-        pattern = parse(field.lstrip("."))
+    for force_path in force_new:
+        pattern = parse(force_path.lstrip("."))
         if contains(pattern, change.path):
             return True
         head = pattern[: len(change.path)]
@@ -236,3 +243,47 @@ def diff(old: dict[str, Any], new: dict[str, Any], ignore: list[str], provider: 
         and new_meta.get("namespace") == old_meta.get("namespace")
     )
     return ProviderDiff(changes, delete_first)
+
+
+PROVIDER_TYPE = "pulumi:providers:kubernetes"
+CLUSTER_KEYS = ("kubeconfig", "context", "cluster")
+
+
+def _active_cluster(config: dict[str, Any]) -> Any:
+    """The active cluster entry of an explicit kubeconfig (with `context`/`cluster` overrides), or None when the
+    provider would read the ambient kubeconfig, which only the machine running `pulumi up` has."""
+    text = config.get("kubeconfig")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    context_name = config.get("context") or document.get("current-context")
+    contexts = {c.get("name"): c.get("context") or {} for c in document.get("contexts") or [] if isinstance(c, dict)}
+    cluster_name = config.get("cluster") or contexts.get(context_name, {}).get("cluster")
+    clusters = {c.get("name"): c.get("cluster") for c in document.get("clusters") or [] if isinstance(c, dict)}
+    return clusters.get(cluster_name)
+
+
+def provider_replaces(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The Kubernetes provider's `DiffConfig` (provider.go): the config keys whose change replaces the provider,
+    and with it every resource it manages. The same `clusterIdentifier` on both sides means no replacement; an
+    unknown kubeconfig, context or cluster means one; so does a change of renderYamlToDirectory or of the
+    active cluster of an explicit kubeconfig."""
+    if old == new:
+        return []
+    if new.get("clusterIdentifier") and old.get("clusterIdentifier") == new.get("clusterIdentifier"):
+        return []
+    replaces = ["clusterIdentifier"] if old.get("clusterIdentifier") and new.get("clusterIdentifier") else []
+    unknown = [k for k in CLUSTER_KEYS if new.get(k) == rpc.UNKNOWN]
+    if unknown:
+        return [*replaces, unknown[0]]
+    if old.get("renderYamlToDirectory") != new.get("renderYamlToDirectory"):
+        replaces.append("renderYamlToDirectory")
+    before, after = _active_cluster(old), _active_cluster(new)
+    if before is not None and after is not None and before != after:
+        replaces += [k for k in CLUSTER_KEYS if old.get(k) != new.get(k)]
+    return replaces

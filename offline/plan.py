@@ -116,15 +116,57 @@ def _with_replace_on_changes(changes: list[k8s_diff.Change], patterns: list[str]
     ]
 
 
-def _matched_step(old: Resource, new: Resource, provider: k8s_diff.ProviderConfig) -> Step:
+@dataclass
+class Providers:
+    """The Kubernetes provider resources of both states, to judge a change of provider as `DiffConfig` does."""
+
+    old: dict[str, dict[str, Any]]
+    new: dict[str, dict[str, Any]]
+    default: dict[str, Any]  # the default provider's inputs (a registration without a provider reference)
+
+    @classmethod
+    def of(cls, base: list[Resource], head: list[Resource], config: k8s_diff.ProviderConfig) -> Providers:
+        def inputs(state: list[Resource]) -> dict[str, dict[str, Any]]:
+            return {r.urn: revealed(r.inputs) for r in state if r.type == k8s_diff.PROVIDER_TYPE}
+
+        return cls(inputs(base), inputs(head), dict(config.default_inputs))
+
+    def replaces(self, old_ref: str, new_ref: str, is_kubernetes: bool) -> tuple[list[str], str]:
+        """(config keys that replace the resource, a note) when a resource's provider reference differs or the
+        provider it names is itself changed."""
+        old_urn, new_urn = _provider_urn(old_ref), _provider_urn(new_ref)
+        before = self.old.get(old_urn, self.default) if old_urn else self.default
+        after = self.new.get(new_urn, self.default) if new_urn else self.default
+        if old_urn == new_urn and before == after:
+            return [], ""
+        if not is_kubernetes:
+            return [], f"its provider changed ({old_urn or 'default'} → {new_urn or 'default'}); not judged offline"
+        keys = k8s_diff.provider_replaces(_plain_values(before), _plain_values(after))
+        moved = f"its provider changed ({old_urn or 'default'} → {new_urn or 'default'})" if old_urn != new_urn else ""
+        if keys:
+            return keys, f"{moved or 'its provider is replaced'}: {', '.join(keys)} point at another cluster"
+        same = "its DiffConfig finds no cluster change (it compares explicit kubeconfigs only), so no replacement"
+        return [], f"{moved}; {same}" if moved else ""
+
+
+def _plain_values(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value if isinstance(v, Secret) else v for k, v in inputs.items()}
+
+
+def _matched_step(old: Resource, new: Resource, provider: k8s_diff.ProviderConfig, providers: Providers) -> Step:
     if new.custom and new.import_id and new.import_id != old.import_id:
         return Step(IMPORT, new, old, notes=[f"imports the existing object {new.import_id!r} in place of its state"])
     changes, provider_dbr = _diff(old, new, provider)
+    if new.type == k8s_diff.PROVIDER_TYPE:  # the provider itself: DiffConfig decides its replacement
+        keys = k8s_diff.provider_replaces(_plain_values(revealed(old.inputs)), _plain_values(revealed(new.inputs)))
+        changes = [k8s_diff.Change(c.path, c.before, c.after, c.path[:1] in [(k,) for k in keys]) for c in changes]
     changes = _with_replace_on_changes(changes, new.replace_on_changes)
     notes = []
-    if new.custom and _provider_urn(new.provider) != _provider_urn(old.provider):
-        notes.append("its provider changed: the engine replaces every resource a new provider takes over")
-        changes = [*changes, k8s_diff.Change(("provider",), old.provider, new.provider, True)]
+    if new.custom and new.type != k8s_diff.PROVIDER_TYPE:
+        keys, note = providers.replaces(old.provider, new.provider, is_kubernetes_object(new))
+        notes += [note] if note else []
+        if keys:
+            changes = [*changes, k8s_diff.Change(("provider",), old.provider, new.provider, True)]
     annotations = ((new.inputs.get("metadata") or {}).get("annotations") or {}) if is_kubernetes_object(new) else {}
     if str(annotations.get(REPLACE_UNREADY_ANNOTATION, "")).lower() == "true":
         notes.append("replaced anyway if the live Job has not completed (pulumi.com/replaceUnready)")
@@ -144,6 +186,7 @@ def _matched_step(old: Resource, new: Resource, provider: k8s_diff.ProviderConfi
 def plan(base: list[Resource], head: list[Resource], provider: k8s_diff.ProviderConfig) -> Plan:
     """Steps from `base` (what is deployed) to `head` (what the program now registers)."""
     olds = {r.urn: r for r in base if r.type != STACK_TYPE}
+    providers = Providers.of(base, head, provider)
     old_urn_of: dict[str, str] = {}  # new URN -> the old URN it took over through an alias
     claimed: dict[str, str] = {}  # old URN -> the new URN that took it over
     seen: set[str] = set()
@@ -166,7 +209,7 @@ def plan(base: list[Resource], head: list[Resource], provider: k8s_diff.Provider
         claimed[old_urn] = new.urn
         if old_urn != new.urn:
             old_urn_of[new.urn] = old_urn
-        step = _matched_step(olds[old_urn], new, provider)
+        step = _matched_step(olds[old_urn], new, provider, providers)
         if old_urn != new.urn:
             step.notes.insert(0, f"found through an alias: was {old_urn}")
         steps.append(step)

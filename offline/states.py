@@ -38,8 +38,8 @@ def capture(cwd: Path, stack: str, overrides: list[str]) -> tuple[StackConfig, l
         raise
 
 
-def describe(where: str, overrides: list[str]) -> str:
-    return where + (f" with --config {' '.join(overrides)}" if overrides else "")
+def describe(where: str, overrides: list[str], option: str = "--config") -> str:
+    return where + "".join(f" {option} {o}" for o in overrides)
 
 
 def program_state(cwd: Path, stack: str, overrides: list[str], where: str, flag: str = "") -> State:
@@ -53,7 +53,7 @@ def program_state(cwd: Path, stack: str, overrides: list[str], where: str, flag:
             raise
         kind = "" if type(err).__name__ == "ConfigError" else f"{type(err).__name__}: "
         raise UsageError(f"{flag}: the program failed: {kind}{err}") from err
-    return State(describe(where, overrides), resources, config)
+    return State(describe(where, overrides, "--base-config" if flag else "--config"), resources, config)
 
 
 def file_state(path: Path) -> State:

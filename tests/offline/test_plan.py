@@ -24,6 +24,13 @@ BLUE_GREEN_DEV = (
     f"greenlight:release.green.image={DIGEST}",
 )
 GREEN = ("greenlight:release.activeColor=green",)
+FIXTURE_OBJECTS = [
+    ("ConfigMap", "shop"),
+    ("Deployment", "shop"),
+    ("Service", "shop"),
+    ("PersistentVolumeClaim", "data"),
+]
+FIXTURE_OBJECTS.append(("Cache", "cache"))
 
 
 def label(step: Step) -> str:
@@ -218,6 +225,29 @@ TRANSITIONS = [
         ("planprobe:tier=silver", "planprobe:cacheSize=3"),
         {("replace", "Cache plan-probe/cache")},
         set(),
+        FIXTURE,
+    ),
+    Transition(
+        "an explicit provider for the cluster the default one used: DiffConfig finds no change, nothing is replaced",
+        "test",
+        (),
+        ("planprobe:cluster=a.example",),
+        {("create", "pulumi:providers:kubernetes cluster")},
+        set(),
+        FIXTURE,
+    ),
+    Transition(
+        "a provider pointed at another cluster: it and every object it manages are replaced",
+        "test",
+        ("planprobe:cluster=a.example",),
+        ("planprobe:cluster=b.example",),
+        {("replace", "pulumi:providers:kubernetes cluster")}
+        | {("replace", f"{kind} plan-probe/{name}") for kind, name in FIXTURE_OBJECTS},
+        {
+            ("protected", "PersistentVolumeClaim plan-probe/data"),
+            ("protected", "Deployment plan-probe/shop"),
+            ("destructive", "Service plan-probe/shop"),
+        },
         FIXTURE,
     ),
     Transition(
