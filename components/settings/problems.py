@@ -32,7 +32,8 @@ def problem(key: str, value: Any, allowed: str, *, secret: bool = False) -> str:
 
 def missing(key: str, why: str) -> str:
     """A required secret that is not set: how to set it and why it is needed."""
-    return f"{NAMESPACE}:{key} is missing; set it with `pulumi config set --secret {NAMESPACE}:{key} <value>` ({why})"
+    how = f"set it with `pulumi config set --secret {NAMESPACE}:{key} <value>`"
+    return f"{NAMESPACE}:{key} is missing; allowed: a secure value ({why}); {how}"
 
 
 def required(key: str, allowed: str) -> str:
