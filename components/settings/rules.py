@@ -66,8 +66,8 @@ def _prod_minimums(s: Settings) -> list[str]:
             )
         )
     if not s.cluster.context:
-        allowed = "the kubeconfig context of the prod cluster (required in prod: never whichever is current)"
-        problems.append(problem("cluster.context", "", allowed))
+        allowed = "the kubeconfig context of the prod cluster; prod never uses whichever is current"
+        problems.append(required("cluster.context", allowed))
     if not s.monitoring.enabled:
         problems.append(problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:
