@@ -7,6 +7,7 @@ Prints one table row per operation (objects added, removed, changed) and the obj
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def diff_renders(before: Preview, after: Preview) -> ChangeSet:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options; refuses any
     rows = []
     for label, stack, before, after in OPERATIONS:
         started = time.perf_counter()
