@@ -1,7 +1,8 @@
 """How a greenlight rule becomes a CrossGuard policy: metadata, docs link, config schema, environment.
 
-Rules are plain functions that yield findings; these helpers register them once with their metadata
-(kebab-case name, "Checks that ..." description, severity, remediation steps, docs URL).
+Rules are plain functions over plain views (stackview.Obj, kube.Workload, stackview.Stack) that yield
+findings; these helpers register them once with their metadata (kebab-case name, "Checks that ..."
+description, severity, remediation steps, docs URL).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from greenlight_policies.kube import Workload, rendered_by_chart, workload
+from greenlight_policies.kube import Workload
+from greenlight_policies.stackview import Obj, view_of
 
 DOCS_URL = "https://github.com/acme/greenlight/blob/main/policies/README.md"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -36,7 +38,7 @@ ENVIRONMENT_PROPERTY: dict[str, Any] = {
 }
 
 Finding = tuple[str, str]  # (message, urn or "" for the stack)
-ResourceRule = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
+ResourceRule = Callable[[Obj, Mapping[str, Any]], Iterable[str]]
 WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
 StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
 Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
@@ -77,9 +79,10 @@ def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if rendered_by_chart(args.urn):
+        resource = view_of(args)
+        if resource.vendor:
             return
-        for message in rule(args, _defaults(meta, args.get_config())):
+        for message in rule(resource, _defaults(meta, args.get_config())):
             report(message, None)
 
     return ResourceValidationPolicy(
@@ -98,8 +101,8 @@ def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | Non
 def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
     """One rule over every workload kind: the rule sees the pod spec, wherever the kind keeps it."""
 
-    def over_workloads(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterable[str]:
-        found = workload(args.resource_type, args.name, args.props)
+    def over_workloads(resource: Obj, config: Mapping[str, Any]) -> Iterable[str]:
+        found = resource.workload
         return rule(found, config) if found else ()
 
     return resource_policy(meta, over_workloads)
