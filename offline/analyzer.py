@@ -107,15 +107,20 @@ def _read_pack_config(config_file: Path) -> dict[str, Any]:
 
 
 class PolicyPack:
-    """One running policy pack process and a stub speaking the Analyzer service."""
+    """One running policy pack process and a stub speaking the Analyzer service.
 
-    def __init__(self, pack_dir: Path, startup_seconds: float = STARTUP_SECONDS) -> None:
+    `connect=False` only starts the process: its start-up (importing the SDKs) then overlaps whatever
+    runs next, such as the program; `connect()` waits for it.
+    """
+
+    def __init__(self, pack_dir: Path, startup_seconds: float = STARTUP_SECONDS, connect: bool = True) -> None:
         main = pack_dir / "__main__.py"
         if not main.is_file():
             raise UsageError(f"--policy-pack {pack_dir}: no __main__.py there")
         self.pack_dir = pack_dir
+        self.startup_seconds = startup_seconds
         self.channel: grpc.Channel | None = None
-        self._drain: threading.Thread | None = None
+        self._closed = False
         # stderr goes to a file and stdout is drained by a thread: a chatty pack never fills a pipe and blocks.
         self._stderr = tempfile.TemporaryFile(mode="w+")  # closed in close()
         self.process = subprocess.Popen(
@@ -126,11 +131,27 @@ class PolicyPack:
             stderr=self._stderr,
             text=True,
         )
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._drain = threading.Thread(target=self._drain_stdout, name="policy-pack-stdout", daemon=True)
+        self._drain.start()
+        if connect:
+            self.connect()
+
+    def _drain_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put("")  # end of output: the pack exited
+
+    def connect(self) -> None:
+        """Waits for the port, the channel and GetAnalyzerInfo (each within the start-up time); once."""
+        if self.channel is not None:
+            return
         try:
-            port = self._read_port(startup_seconds)
+            port = self._read_port(self.startup_seconds)
             self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             try:
-                grpc.channel_ready_future(self.channel).result(timeout=startup_seconds)
+                grpc.channel_ready_future(self.channel).result(timeout=self.startup_seconds)
             except grpc.FutureTimeoutError:
                 raise UsageError(self._failure(f"no gRPC server answered on port {port}")) from None
             self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
@@ -141,19 +162,8 @@ class PolicyPack:
 
     def _read_port(self, timeout: float) -> str:
         """The first stdout line (the port), within `timeout`; later output is read and dropped."""
-        assert self.process.stdout is not None
-        stdout = self.process.stdout
-        lines: queue.Queue[str] = queue.Queue()
-
-        def drain() -> None:
-            for line in stdout:
-                lines.put(line)
-            lines.put("")  # end of output: the pack exited
-
-        self._drain = threading.Thread(target=drain, name="policy-pack-stdout", daemon=True)
-        self._drain.start()
         try:
-            first = lines.get(timeout=timeout).strip()
+            first = self._lines.get(timeout=timeout).strip()
         except queue.Empty:
             raise UsageError(self._failure(f"printed no port within {timeout:g}s")) from None
         if not first.isdigit():
@@ -177,13 +187,15 @@ class PolicyPack:
         return UsageError(f"policy pack {self.pack_dir} failed: {details}")
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if self.channel is not None:
             self.channel.close()
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=STOP_SECONDS)
-        if self._drain is not None:
-            self._drain.join(timeout=STOP_SECONDS)  # the pipe is at EOF once the process is gone
+        self._drain.join(timeout=STOP_SECONDS)  # the pipe is at EOF once the process is gone
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._stderr.close()
@@ -344,10 +356,12 @@ def _seconds(duration: str) -> float:
 
 
 def run_pack(
-    pack_dir: Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
+    pack: PolicyPack, config_file: Path | None, stack: StackConfig, resources: list[Resource]
 ) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
-    with PolicyPack(pack_dir) as pack:
+    """Configure, Remediate and Analyze each resource, AnalyzeStack; then the pack is stopped."""
+    with pack:
         try:
+            pack.connect()
             levels = pack.configure(config_file, stack)
             analyzed = [r for r in resources if r.type != STACK_TYPE]
             encoded = [_struct(r.inputs) for r in analyzed]  # once per resource (again only if remediated)
@@ -360,7 +374,7 @@ def run_pack(
     return violations, remediations, levels
 
 
-__all__ = ["Remediation", "Violation", "plugin_pb2", "run_pack"]
+__all__ = ["PolicyPack", "Remediation", "Violation", "plugin_pb2", "run_pack"]
 
 
 def _resolve(
