@@ -1,6 +1,6 @@
 """The pack answers exactly as it did before it was made faster (tests/fixtures/pack_answers.json).
 
-The fixture was recorded by the pack as it was then (`python -m tests.pack_answers --write`): every
+The fixture was recorded by the pack as it was then (`python -m tests.support.pack_answers --write`): every
 policy case, the compliant fixture stack under each environment, and whole programs (this repository's
 stacks and the non-compliant example) through the real pack process and the analyzer protocol.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.pack_answers import FIXTURE, STRICT, collect
+from tests.support.pack_answers import FIXTURE, STRICT, collect
 
 
 @pytest.fixture(scope="module")

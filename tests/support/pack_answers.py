@@ -1,10 +1,10 @@
 """What the policy pack answers, as data: every policy case, the compliant stack, and whole programs.
 
 tests/fixtures/pack_answers.json holds these answers as the pack gave them before it was made faster
-(recorded by the code of that time); tests/test_policies_answers.py checks today's pack gives the same.
+(recorded by the code of that time); tests/policies/test_answers.py checks today's pack gives the same.
 Re-record only when an answer is meant to change, and say why in the commit:
 
-    .venv/bin/python -m tests.pack_answers --write
+    .venv/bin/python -m tests.support.pack_answers --write
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 from offline.analyzer import PolicyPack, Remediation, Violation
 from offline.engine import STACK_TYPE, Resource
 from offline.stackconfig import StackConfig, load
-from tests.policy_fixtures import PROJECT, STACK, compliant
-from tests.preview import ROOT, preview
+from tests.support.policy_fixtures import PROJECT, STACK, compliant
+from tests.support.preview import ROOT, preview
 
 POLICIES = ROOT / "policies"
 CONFIGS = POLICIES / "config"
@@ -74,8 +74,9 @@ class Answers:
         self.pack.configure(self.configs[config], stack)
 
     def cases(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        from tests.policy_fixtures import resources
-        from tests.test_policies_protocol import CASES, NO_REMEDIATION
+        from tests.policies.test_protocol import CASES
+        from tests.support.policy_edits import NO_REMEDIATION
+        from tests.support.policy_fixtures import resources
 
         fixture_stack = StackConfig(PROJECT, STACK, {}, frozenset())
         envs = {NO_REMEDIATION: "strict"}
