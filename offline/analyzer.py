@@ -262,7 +262,7 @@ class PolicyPack:
             parent=r.parent,
         )
 
-    def _request(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzeRequest:
+    def request(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzeRequest:
         return analyzer_pb2.AnalyzeRequest(
             type=r.type,
             properties=properties if properties is not None else _struct(r.inputs),
@@ -281,14 +281,14 @@ class PolicyPack:
         return done
 
     def _future(self, method: Any, r: Resource, properties: struct_pb2.Struct) -> Any:
-        return method.future(self._request(r, properties))
+        return method.future(self.request(r, properties))
 
     def remediate(self, r: Resource) -> list[Remediation]:
         """Applies remediations to the resource's inputs, as the engine does before Analyze."""
-        return self._apply(r, self.stub.Remediate(self._request(r)))
+        return self._apply(r, self.stub.Remediate(self.request(r)))
 
     def analyze(self, r: Resource) -> list[Violation]:
-        response = self.stub.Analyze(self._request(r))
+        response = self.stub.Analyze(self.request(r))
         return [self._violation(d, r.urn) for d in response.diagnostics]
 
     def remediate_all(self, resources: list[Resource], encoded: list[struct_pb2.Struct]) -> list[Remediation]:
@@ -311,24 +311,31 @@ class PolicyPack:
             for d in response.diagnostics
         ]
 
-    def analyze_stack(
+    def stack_request(
         self, resources: list[Resource], encoded: dict[str, struct_pb2.Struct] | None = None
-    ) -> list[Violation]:
-        """AnalyzeStack over every resource; `encoded` maps URNs to inputs already encoded."""
+    ) -> analyzer_pb2.AnalyzeStackRequest:
+        """Every resource with its options and graph; `encoded` maps URNs to inputs already encoded."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
+            properties = (encoded or {}).get(r.urn)
             item = request.resources.add(
                 type=r.type,
-                properties=(encoded or {}).get(r.urn) or _struct(r.inputs),
+                properties=properties if properties is not None else _struct(r.inputs),
                 urn=r.urn,
                 name=r.name,
                 options=self._options(r),
                 parent=r.parent,
                 dependencies=r.dependencies,
             )
-            for key, dependencies in r.property_dependencies.items():
-                item.propertyDependencies[key].urns.extend(dependencies)
-        return [self._violation(d, "") for d in self.stub.AnalyzeStack(request).diagnostics]
+            for key, urns in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(urns)
+        return request
+
+    def analyze_stack(
+        self, resources: list[Resource], encoded: dict[str, struct_pb2.Struct] | None = None
+    ) -> list[Violation]:
+        response = self.stub.AnalyzeStack(self.stack_request(resources, encoded))
+        return [self._violation(d, "") for d in response.diagnostics]
 
     def _violation(self, d: Any, urn: str) -> Violation:
         return Violation(
