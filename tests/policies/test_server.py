@@ -43,10 +43,10 @@ ASSET_SIG = {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c
 ARCHIVE_SIG = {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "assets": {"a": ASSET_SIG}}
 
 
-def outcome(call: Callable[[], Any]) -> Any:
+def outcome(servicer: _PolicyAnalyzerServicer, method: str, request: Any) -> Any:
     """A response as plain data, or the error a policy raised (both servicers must fail alike too)."""
     try:
-        return json_format.MessageToDict(call())
+        return json_format.MessageToDict(getattr(servicer, method)(request, None))
     except Exception as err:  # noqa: BLE001 - the error is part of the answer being compared
         return f"{type(err).__name__}: {err}"
 
@@ -70,11 +70,9 @@ class Pair:
             if provider is not None:
                 request.provider.CopyFrom(provider)
             for method in ("Remediate", "Analyze"):
-                expected = outcome(lambda m=method: getattr(sdk, m)(request, None))
-                assert outcome(lambda m=method: getattr(ours, m)(request, None)) == expected, (method, r.urn)
+                assert outcome(ours, method, request) == outcome(sdk, method, request), (method, r.urn)
         request = self.packs[0].stack_request(stack)
-        expected = outcome(lambda: sdk.AnalyzeStack(request, None))
-        assert outcome(lambda: ours.AnalyzeStack(request, None)) == expected
+        assert outcome(ours, "AnalyzeStack", request) == outcome(sdk, "AnalyzeStack", request)
 
 
 @pytest.fixture(scope="module")
