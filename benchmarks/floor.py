@@ -1,12 +1,14 @@
-"""The bare floor: the same objects registered with the Pulumi SDK under mocks, and nothing else.
+"""The bare floor: as many resources registered with the Pulumi SDK under mocks, and nothing else.
 
-    .venv/bin/python -m benchmarks.floor --manifests OUT/manifests --resources 2113 [--json FILE]
-    .venv/bin/python -m benchmarks.floor --resources 2000     # hardened Deployments (benchmarks/synthetic.py)
+    .venv/bin/python -m benchmarks.floor --manifests OUT/manifests --resources 2311 [--json FILE]
+    .venv/bin/python -m benchmarks.floor --resources 2000     # Deployments that carry only a name
 
-Every rendered manifest is registered as its typed pulumi-kubernetes resource (a CustomResource for CRDs),
-then bare ComponentResources up to `--resources`, under `pulumi.runtime.set_mocks` as Pulumi's unit tests
-run a program: no components, no recording engine, no policy pack, no render. A preview of the same
-stack cannot go below this in Python; the benchmarks report the preview as a multiple of it.
+`pulumi.CustomResource(<type token>, name, props)` per object under `pulumi.runtime.set_mocks`, as Pulumi's
+unit tests run a program, then bare ComponentResources up to `--resources` (the Stack included): no
+components, no recording engine, no policy pack, no render. With `--manifests` the objects are a render's
+manifests (the same objects as the preview: the floor of that stack); without, Deployments holding only
+a name (the floor issue 19 quotes: no props to serialize). `--typed` registers the manifests through
+pulumi-kubernetes' typed classes instead, as greenlight's components do.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ IMPORTED = time.perf_counter()
 
 import yaml  # noqa: E402 - reading the manifests is not part of the floor
 
-from benchmarks.synthetic import deployment  # noqa: E402
-
 # pulumi-kubernetes module of each API group whose module name is not the group's first word.
 GROUP_MODULES = {"": "core", "rbac.authorization.k8s.io": "rbac"}
 
@@ -49,7 +49,18 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def register_manifest(name: str, manifest: dict[str, Any]) -> None:
+def type_token(manifest: dict[str, Any]) -> str:
+    """`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment` (core kinds: `kubernetes:core/v1:...`)."""
+    group_version = str(manifest["apiVersion"])
+    return f"kubernetes:{group_version if '/' in group_version else 'core/' + group_version}:{manifest['kind']}"
+
+
+def register_bare(name: str, manifest: dict[str, Any]) -> None:
+    """The manifest as a CustomResource of its type token: the SDK's registration and nothing more."""
+    pulumi.CustomResource(type_token(manifest), name, dict(manifest))
+
+
+def register_typed(name: str, manifest: dict[str, Any]) -> None:
     """The typed resource for the manifest's kind (pulumi_kubernetes.<group>.<version>.<Kind>), else a CR."""
     group, _, version = str(manifest["apiVersion"]).rpartition("/")
     module = getattr(k8s, GROUP_MODULES.get(group, group.split(".")[0]), None)
@@ -61,7 +72,9 @@ def register_manifest(name: str, manifest: dict[str, Any]) -> None:
         k8s.apiextensions.CustomResource(name, manifest["apiVersion"], manifest["kind"], **fields)
 
 
-def register(manifests: list[dict[str, Any]], total: int) -> None:
+def register(manifests: list[dict[str, Any]], total: int, typed: bool = False) -> None:
+    register_manifest = register_typed if typed else register_bare
+
     def program() -> None:
         for i, manifest in enumerate(manifests):
             register_manifest(f"r{i}", manifest)
@@ -74,7 +87,9 @@ def register(manifests: list[dict[str, Any]], total: int) -> None:
 
 def load(directory: Path | None, total: int) -> list[dict[str, Any]]:
     if directory is None:
-        return [deployment(i) for i in range(total - 1)]
+        return [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"svc-{i}"}} for i in range(total - 1)
+        ]
     return [yaml.safe_load(p.read_text()) for p in sorted(directory.rglob("*.yaml"))][: total - 1]
 
 
@@ -82,11 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifests", type=Path, help="a render's manifests/ (default: synthetic Deployments)")
     parser.add_argument("--resources", type=int, default=2000, help="resources in all, the Stack included")
+    parser.add_argument("--typed", action="store_true", help="pulumi-kubernetes' typed classes, as components use")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     manifests = load(args.manifests, args.resources)
     started = time.perf_counter()
-    register(manifests, args.resources)
+    register(manifests, args.resources, args.typed)
     figures = {
         "resources": args.resources,
         "manifests": len(manifests),

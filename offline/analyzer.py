@@ -57,7 +57,7 @@ class Remediation:
     description: str
 
 
-def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+def encode_inputs(value: dict[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(json.loads(json.dumps(value, default=str)))
     return message
@@ -265,7 +265,7 @@ class PolicyPack:
     def request(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzeRequest:
         return analyzer_pb2.AnalyzeRequest(
             type=r.type,
-            properties=properties if properties is not None else _struct(r.inputs),
+            properties=properties if properties is not None else encode_inputs(r.inputs),
             urn=r.urn,
             name=r.name,
             options=self._options(r),
@@ -298,7 +298,7 @@ class PolicyPack:
         for i, response in enumerate(_in_order(calls)):
             applied = self._apply(resources[i], response)
             if applied:
-                encoded[i] = _struct(resources[i].inputs)
+                encoded[i] = encode_inputs(resources[i].inputs)
             done += applied
         return done
 
@@ -320,7 +320,7 @@ class PolicyPack:
             properties = (encoded or {}).get(r.urn)
             item = request.resources.add(
                 type=r.type,
-                properties=properties if properties is not None else _struct(r.inputs),
+                properties=properties if properties is not None else encode_inputs(r.inputs),
                 urn=r.urn,
                 name=r.name,
                 options=self._options(r),
@@ -371,7 +371,7 @@ def run_pack(
             pack.connect()
             levels = pack.configure(config_file, stack)
             analyzed = [r for r in resources if r.type != STACK_TYPE]
-            encoded = [_struct(r.inputs) for r in analyzed]  # once per resource (again only if remediated)
+            encoded = [encode_inputs(r.inputs) for r in analyzed]  # once per resource (again only if remediated)
             remediations = pack.remediate_all(analyzed, encoded)
             violations = pack.analyze_all(analyzed, encoded)
             by_urn = {r.urn: p for r, p in zip(analyzed, encoded, strict=True)}

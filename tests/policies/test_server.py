@@ -29,7 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from offline.analyzer import PolicyPack, _struct
+from offline.analyzer import PolicyPack, encode_inputs
 from offline.engine import Resource, wrap_secret
 from offline.stackconfig import StackConfig
 from tests.policies.test_protocol import ALL_CASES, CONFIG
@@ -208,7 +208,7 @@ def test_decoding_once_gives_what_the_sdk_decodes() -> None:
         *[r.inputs for r in resources(compliant())],
     ]
     for value in values:
-        struct = _struct(value)
+        struct = encode_inputs(value)
         assert comparable(decode(struct)) == comparable(sdk_decode(struct))
 
 
