@@ -135,13 +135,18 @@ def print_preview_table(rows: list[Figures]) -> None:
 
 
 def print_pack_table(rows: list[Figures]) -> None:
-    print("| stack | manifests | pack (s) | checkov (s) | checkov ÷ pack | checkov checks | pack peak RSS (MiB) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| stack | manifests | pack (s) | checkov (s) | checkov ÷ pack | pack CPU (s) | checkov CPU (s) "
+        "| ÷ | checkov checks | pack peak RSS (MiB) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for f in rows:
         pack, checkov = f.stage("pack_s"), f.median(f.checkov)
+        pack_cpu, checkov_cpu = f.stage("pack_cpu_s"), f.median(f.checkov, "cpu_seconds")
         print(
             f"| {f.subject.label} | {f.stages[-1]['manifests']} | {pack:.2f} | {checkov:.2f} "
-            f"| {_ratio(checkov, pack)} | {f.checks} | {f.stage('pack_peak_mib'):.0f} |"
+            f"| {_ratio(checkov, pack)} | {pack_cpu:.2f} | {checkov_cpu:.2f} | {_ratio(checkov_cpu, pack_cpu)} "
+            f"| {f.checks} | {f.stage('pack_peak_mib'):.0f} |"
         )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -37,8 +39,17 @@ def peak_mib(pid: int) -> float:
     return 0.0
 
 
-def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Path) -> tuple[int, float]:
-    """offline.analyzer.run_pack's steps, reading the pack's peak memory before it is stopped."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (/proc/<pid>/stat fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Path) -> dict[str, float]:
+    """offline.analyzer.run_pack's steps, reading the pack's peak memory and CPU before it is stopped.
+
+    CPU is the pack process's plus what this process spent driving it (encoding, gRPC client)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
     with PolicyPack(POLICIES, connect=False) as pack:
         pack.connect()
         pack.configure(config, stack)
@@ -47,7 +58,13 @@ def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Pat
         pack.remediate_all(analyzed, encoded)
         found = len(pack.analyze_all(analyzed, encoded))
         found += len(pack.analyze_stack(resources, {r.urn: p for r, p in zip(analyzed, encoded, strict=True)}))
-        return found, peak_mib(pack.process.pid)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        client = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
+        return {
+            "violations": found,
+            "pack_peak_mib": peak_mib(pack.process.pid),
+            "pack_cpu_s": cpu_seconds(pack.process.pid) + client,
+        }
 
 
 def main() -> None:
@@ -63,19 +80,18 @@ def main() -> None:
     resources = run_program(args.cwd.resolve(), stack)
     programmed = time.perf_counter()
     # Started after the program here (the preview starts it before), so its start-up counts as the pack's.
-    violations, pack_peak = run_pack_measured(stack, resources, POLICIES / "config" / f"{args.stack}.json")
+    pack = run_pack_measured(stack, resources, POLICIES / "config" / f"{args.stack}.json")
     packed = time.perf_counter()
     counts = render(args.render, resources)
     rendered = time.perf_counter()
     figures = {
         "resources": len(resources),
         "manifests": counts["manifests"],
-        "violations": violations,
+        **pack,
         "import_s": imported - STARTED,
         "program_s": programmed - imported,
         "pack_s": packed - programmed,
         "render_s": rendered - packed,
-        "pack_peak_mib": pack_peak,
     }
     args.json.write_text(json.dumps(figures))
 

@@ -42,7 +42,8 @@ def labels_of(props: Any) -> dict[str, str] | None:
     _known(metadata, "metadata")
     labels = (metadata or {}).get("labels")
     _known(labels, "metadata", "labels")
-    return dict(plain(labels or {}))
+    # A dict when it comes from a view (plain already); the SDK's proxies otherwise.
+    return dict(labels) if isinstance(labels, dict) else dict(plain(labels or {}))
 
 
 def _known(value: Any, *path: str) -> None:

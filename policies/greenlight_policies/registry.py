@@ -70,19 +70,19 @@ def is_prod(config: Mapping[str, Any]) -> bool:
     return environment(config) == "prod"
 
 
-def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Schema defaults under the given config: the engine fills them too, but not every engine does."""
-    values = {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
-    values.update(given or {})
-    return values
+def _defaults(meta: Meta) -> dict[str, Any]:
+    """Schema defaults: the engine fills them into the config too, but not every engine does."""
+    return {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
 
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         resource = view_of(args)
         if resource.vendor:
             return
-        for message in rule(resource, _defaults(meta, args.get_config())):
+        for message in rule(resource, {**defaults, **args.get_config()}):
             report(message, None)
 
     return ResourceValidationPolicy(
@@ -109,8 +109,10 @@ def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
 
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        for message, urn in rule(args, _defaults(meta, args.get_config())):
+        for message, urn in rule(args, {**defaults, **args.get_config()}):
             report(message, urn or None)
 
     return StackValidationPolicy(

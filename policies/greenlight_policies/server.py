@@ -62,6 +62,8 @@ def decode(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 def _value(value: struct_pb2.Value) -> Any:
     kind = value.WhichOneof("kind")
+    if kind == "string_value":  # the most common kind first
+        return value.string_value
     if kind == "struct_value":
         data = {key: _value(item) for key, item in value.struct_value.fields.items()}
         # A secret, asset or archive: its children are decoded, the SDK unwraps the envelope.
@@ -188,17 +190,26 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         self._pack_name = name
         self._policies = policies
         self._stack_tags: Mapping[str, str] = MappingProxyType({})
+        self._enabled: dict[type[Policy], list[tuple[Policy, EnforcementLevel]]] = {}
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        self._enabled = {}  # levels change only here
+        return super().Configure(request, context)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_tags = MappingProxyType(dict(request.tags))
         return super().ConfigureStack(request, context)
 
-    def _active(self, kind: type[Policy]) -> Iterator[tuple[Policy, EnforcementLevel]]:
+    def _active(self, kind: type[Policy]) -> list[tuple[Policy, EnforcementLevel]]:
         """Enabled policies of `kind` with the level their findings carry (remediate reports as mandatory)."""
-        for policy in self._policies:
-            level = self._get_enforcement_level(policy)
-            if level != EnforcementLevel.DISABLED and isinstance(policy, kind):
-                yield policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
+        if kind not in self._enabled:
+            levels = [(policy, self._get_enforcement_level(policy)) for policy in self._policies]
+            self._enabled[kind] = [
+                (policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level)
+                for policy, level in levels
+                if level != EnforcementLevel.DISABLED and isinstance(policy, kind)
+            ]
+        return self._enabled[kind]
 
     def _report(self, response: Any, policy: Policy, level: EnforcementLevel) -> ReportViolation:
         return self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
@@ -247,7 +258,7 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         """Runs one validation as the SDK does: awaits it, turns unknowns and not-applicable into answers."""
         try:
             result = validate()
-            if isawaitable(result):
+            if result is not None and isawaitable(result):
                 loop = asyncio.new_event_loop()
                 loop.run_until_complete(asyncio.Task(result, loop=loop))  # type: ignore[arg-type]
                 loop.close()
