@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from offline import stackconfig  # noqa: E402
-from offline.analyzer import PolicyPack, encode_inputs  # noqa: E402
+from offline.analyzer import PolicyPack  # noqa: E402
 from offline.engine import STACK_TYPE, Resource, run_program  # noqa: E402
 from offline.render import render  # noqa: E402
 from offline.stackconfig import StackConfig  # noqa: E402
@@ -54,10 +54,10 @@ def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Pat
         pack.connect()
         pack.configure(config, stack)
         analyzed = [r for r in resources if r.type != STACK_TYPE]
-        encoded = [encode_inputs(r.inputs) for r in analyzed]
-        pack.remediate_all(analyzed, encoded)
-        found = len(pack.analyze_all(analyzed, encoded))
-        found += len(pack.analyze_stack(resources, {r.urn: p for r, p in zip(analyzed, encoded, strict=True)}))
+        requests = [pack.request(r) for r in analyzed]
+        pack.remediate_all(analyzed, requests)
+        found = len(pack.analyze_all(analyzed, requests))
+        found += len(pack.analyze_stack(resources, {q.urn: q.properties for q in requests}))
         used = resource.getrusage(resource.RUSAGE_SELF)
         client = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
         return {

@@ -35,6 +35,7 @@ LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
 STDERR_TAIL_CHARS = 2000
+AnalyzeRequest = analyzer_pb2.AnalyzeRequest
 # Calls in flight at once. The engine analyzes resources in parallel too; keeping a few queued hides each
 # call's round trip (about half a millisecond of gRPC plumbing) without holding the whole stack in flight.
 PIPELINE_WINDOW = 64
@@ -280,9 +281,6 @@ class PolicyPack:
                 done.append(Remediation(rem.policyName, r.urn, rem.description))
         return done
 
-    def _future(self, method: Any, r: Resource, properties: struct_pb2.Struct) -> Any:
-        return method.future(self.request(r, properties))
-
     def remediate(self, r: Resource) -> list[Remediation]:
         """Applies remediations to the resource's inputs, as the engine does before Analyze."""
         return self._apply(r, self.stub.Remediate(self.request(r)))
@@ -291,25 +289,21 @@ class PolicyPack:
         response = self.stub.Analyze(self.request(r))
         return [self._violation(d, r.urn) for d in response.diagnostics]
 
-    def remediate_all(self, resources: list[Resource], encoded: list[struct_pb2.Struct]) -> list[Remediation]:
-        """`remediate` for each resource, calls pipelined; `encoded[i]` (resources[i]'s inputs) is kept current."""
-        calls = (partial(self._future, self.stub.Remediate, r, p) for r, p in zip(resources, encoded, strict=True))
+    def remediate_all(self, resources: list[Resource], requests: list[AnalyzeRequest]) -> list[Remediation]:
+        """`remediate` for each resource (`requests[i]` is resources[i]'s, kept current), calls pipelined."""
         done: list[Remediation] = []
-        for i, response in enumerate(_in_order(calls)):
+        for i, response in enumerate(_in_order(partial(self.stub.Remediate.future, q) for q in requests)):
             applied = self._apply(resources[i], response)
             if applied:
-                encoded[i] = encode_inputs(resources[i].inputs)
+                requests[i] = self.request(resources[i])
             done += applied
         return done
 
-    def analyze_all(self, resources: list[Resource], encoded: list[struct_pb2.Struct]) -> list[Violation]:
-        """`analyze` for each resource, calls pipelined; findings in resource order."""
-        calls = (partial(self._future, self.stub.Analyze, r, p) for r, p in zip(resources, encoded, strict=True))
-        return [
-            self._violation(d, r.urn)
-            for r, response in zip(resources, _in_order(calls), strict=True)
-            for d in response.diagnostics
-        ]
+    def analyze_all(self, resources: list[Resource], requests: list[AnalyzeRequest]) -> list[Violation]:
+        """`analyze` for each resource (`requests[i]` is resources[i]'s), calls pipelined; findings in order."""
+        responses = _in_order(partial(self.stub.Analyze.future, q) for q in requests)
+        pairs = zip(resources, responses, strict=True)
+        return [self._violation(d, r.urn) for r, response in pairs for d in response.diagnostics]
 
     def stack_request(
         self, resources: list[Resource], encoded: dict[str, struct_pb2.Struct] | None = None
@@ -371,11 +365,11 @@ def run_pack(
             pack.connect()
             levels = pack.configure(config_file, stack)
             analyzed = [r for r in resources if r.type != STACK_TYPE]
-            encoded = [encode_inputs(r.inputs) for r in analyzed]  # once per resource (again only if remediated)
-            remediations = pack.remediate_all(analyzed, encoded)
-            violations = pack.analyze_all(analyzed, encoded)
-            by_urn = {r.urn: p for r, p in zip(analyzed, encoded, strict=True)}
-            violations += pack.analyze_stack(resources, by_urn)
+            requests = [pack.request(r) for r in analyzed]  # inputs encoded once (again only if remediated)
+            remediations = pack.remediate_all(analyzed, requests)
+            violations = pack.analyze_all(analyzed, requests)
+            encoded = {q.urn: q.properties for q in requests}
+            violations += pack.analyze_stack(resources, encoded)
         except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
             raise pack.rpc_error(err) from None
     return violations, remediations, levels

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.pack_answers import FIXTURE, STRICT, collect
+from offline.analyzer import PolicyPack, run_pack
+from offline.stackconfig import load
+from tests.support.pack_answers import CONFIGS, FIXTURE, POLICIES, PROGRAMS, STRICT, answer, collect, previewed
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,22 @@ def test_the_same_questions_are_asked(answers: dict[str, dict[str, Any]]) -> Non
 @pytest.mark.parametrize("label", sorted(recorded()))
 def test_the_pack_answers_as_recorded(answers: dict[str, dict[str, Any]], label: str) -> None:
     assert answers.get(label) == recorded()[label]
+
+
+@pytest.mark.parametrize(("label", "cwd", "stack", "overrides", "config"), PROGRAMS, ids=[p[0] for p in PROGRAMS])
+def test_the_preview_path_answers_as_recorded(
+    label: str, cwd: Path, stack: str, overrides: tuple[str, ...], config: str, tmp_path: Path
+) -> None:
+    """`python -m offline preview` drives the pack through run_pack (calls pipelined, inputs encoded once)."""
+    config_file = CONFIGS / f"{config}.json"
+    if config == "strict":
+        config_file = tmp_path / "strict.json"
+        config_file.write_text(json.dumps(STRICT))
+    stack_config = load(cwd, stack, list(overrides))
+    violations, remediations, _ = run_pack(
+        PolicyPack(POLICIES, connect=False), config_file, stack_config, previewed(cwd, stack, overrides)
+    )
+    assert answer(violations, remediations, short_urns=True) == recorded()[label]
 
 
 def test_the_recording_holds_findings_of_every_policy() -> None:

@@ -91,10 +91,15 @@ class Answers:
     def programs(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for label, cwd, stack, overrides, config in PROGRAMS:
             self.configure(config, load(cwd, stack, list(overrides)))
-            previewed = preview(stack, *overrides, cwd=cwd).resources
-            # Remediation rewrites inputs in place: work on copies of the cached preview.
-            copies = [dataclasses.replace(r, inputs=json.loads(json.dumps(r.inputs))) for r in previewed]
-            yield label, answer(*run_all(self.pack, copies), short_urns=True)
+            yield label, answer(*run_all(self.pack, previewed(cwd, stack, overrides)), short_urns=True)
+
+
+def previewed(cwd: Path, stack: str, overrides: tuple[str, ...]) -> list[Resource]:
+    """The program's resources, copied: remediation rewrites inputs in place, the preview is cached."""
+    return [
+        dataclasses.replace(r, inputs=json.loads(json.dumps(r.inputs)))
+        for r in preview(stack, *overrides, cwd=cwd).resources
+    ]
 
 
 def collect(strict_config: Path) -> dict[str, dict[str, Any]]:
