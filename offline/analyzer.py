@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
@@ -396,6 +395,7 @@ def _resolve(
         raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
     schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
     if schema.get("properties"):
+        import jsonschema  # here: a preview without a pack does not pay for importing it
         full = {"type": "object", "additionalProperties": False, **schema}
         for prop, spec in full["properties"].items():
             if "default" in spec:

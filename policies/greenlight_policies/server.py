@@ -13,17 +13,16 @@ tests/test_policies_server.py checks both servicers answer alike.
 from __future__ import annotations
 
 import asyncio
-import math
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from functools import cached_property, partial
 from inspect import isawaitable
 from types import MappingProxyType
-from typing import Any, TypeVar, overload
+from typing import Any
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy import (
@@ -32,96 +31,21 @@ from pulumi_policy import (
     PolicyProviderResource,
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
+from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.policy import _GRPC_CHANNEL_OPTIONS, _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from greenlight_policies.stackview import Obj, Stack, StackViewArgs, ViewArgs
+from greenlight_policies.wire import Lazy, LazyRemediationProps, LazySequence, decode
 
 # Python policy packs report this version; the CLI shows PulumiPolicy.yaml's instead (as PolicyPack does).
 PACK_VERSION = "0.0.1"
 # The SDK's server: 4 workers (the engine may analyze resources concurrently), its message size limit.
 WORKERS = 4
-T = TypeVar("T")
-
-
-# -- decoding ---------------------------------------------------------------------------------------
-
-
-def decode(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """Properties as plain Python, exactly as the SDK's MessageToDict + deserialize_properties give them.
-
-    Numbers are floats, unknowns stay Pulumi's sentinel strings, secrets are unwrapped to their values,
-    assets and archives become pulumi's Asset / Archive objects. One pass instead of two.
-    """
-    return {key: _value(value) for key, value in struct.fields.items()}
-
-
-def _value(value: struct_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":  # the most common kind first
-        return value.string_value
-    if kind == "struct_value":
-        data = {key: _value(item) for key, item in value.struct_value.fields.items()}
-        # A secret, asset or archive: its children are decoded, the SDK unwraps the envelope.
-        return deserialize_properties({"": data})[""] if SPECIAL_SIG_KEY in data else data
-    if kind == "list_value":
-        return [_value(item) for item in value.list_value.values]
-    if kind == "number_value":
-        if not math.isfinite(value.number_value):  # what json_format refuses too
-            raise ValueError(f"Fail to serialize {value.number_value} for Value.number_value")
-        return value.number_value
-    if kind is None or kind == "null_value":
-        return None
-    return getattr(value, kind)
-
-
-class _Lazy(Mapping[str, Any]):
-    """A mapping built on first use: the SDK's unknown-checking proxies cost more than every rule here."""
-
-    def __init__(self, build: Callable[[], Mapping[str, Any]]) -> None:
-        self._build: Callable[[], Mapping[str, Any]] | None = build
-        self._value: Mapping[str, Any] = {}
-
-    def _target(self) -> Mapping[str, Any]:
-        if self._build is not None:
-            self._value, self._build = self._build(), None
-        return self._value
-
-    def __getitem__(self, key: str) -> Any:
-        return self._target()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._target())
-
-    def __len__(self) -> int:
-        return len(self._target())
-
-
-class _LazySequence(Sequence[T]):
-    """A sequence built on first use (the stack's PolicyResources, for a policy that reads them)."""
-
-    def __init__(self, build: Callable[[], list[T]]) -> None:
-        self._build = build
-        self._items: list[T] | None = None
-
-    def _target(self) -> list[T]:
-        if self._items is None:
-            self._items = self._build()
-        return self._items
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        return self._target()[index]
-
-    def __len__(self) -> int:
-        return len(self._target())
 
 
 # -- one request, decoded once ------------------------------------------------------------------------
@@ -147,7 +71,7 @@ class _Resource:
 
     def props(self) -> Mapping[str, Any]:
         """The SDK's read-only, unknown-checking proxies over the same data."""
-        return _Lazy(lambda: unknown_checking_proxy(self.data))
+        return Lazy(lambda: unknown_checking_proxy(self.data))
 
 
 class _StackRequest:
@@ -247,21 +171,73 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         for policy, level in self._active(StackValidationPolicy):
             assert isinstance(policy, StackValidationPolicy)
             # Like the SDK, each policy gets PolicyResources of its own (built only if it reads them).
-            resources = _LazySequence(shared.policy_resources)
+            resources = LazySequence(shared.policy_resources)
             args = StackViewArgs(resources, self._get_policy_config(policy.name), self._stack_tags)  # type: ignore[arg-type]
             args.stack = shared.stack
             report = self._report(response, policy, level)
             self._run(response, policy, partial(policy.validate, args, report))
         return response
 
+    def Remediate(self, request: Any, _context: Any) -> Any:
+        """The SDK's Remediate, step for step, but over props decoded only as far as remediations read them."""
+        self._configure_runtime_settings()
+        response = proto.RemediateResponse()
+        props: Mapping[str, Any] = LazyRemediationProps(request.properties)
+        opts, provider = self._get_resource_options(request), self._get_provider_resource(request)
+        for policy in self._policies:
+            if self._get_enforcement_level(policy) != EnforcementLevel.REMEDIATE:
+                continue
+            if not isinstance(policy, ResourceValidationPolicy):
+                continue
+            if not policy.has_remediation():
+                reason = "Policy does not implement remediate"
+                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+                continue
+            config = self._get_policy_config(policy.name)
+            args = ResourceValidationArgs(
+                request.type, props, request.urn, request.name, opts, provider, config, self._stack_tags
+            )
+            props = self._remediate_one(response, policy, args) or props
+        return response
+
+    def _remediate_one(
+        self, response: Any, policy: ResourceValidationPolicy, args: ResourceValidationArgs
+    ) -> Mapping[str, Any] | None:
+        """One remediation: its new props (then also in the response), its diagnostic, or not applicable."""
+        new_props, rpc_props, diagnostic = None, None, None
+        try:
+            result = policy.remediate(args)
+            new_props = _completed(result) if isawaitable(result) else result
+            if new_props:
+                rpc_props = struct_pb2.Struct()
+                for key, value in serialize_properties(new_props).items():
+                    rpc_props[key] = value
+        except UnknownValueError as e:
+            diagnostic = (
+                f"can't run remediation '{policy.name}' from policy pack "
+                f"'{self._pack_name}@v{PACK_VERSION}' during preview: {e.message}"
+            )
+        except _NotApplicableError as e:
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
+        if rpc_props or diagnostic:
+            response.remediations.append(
+                proto.Remediation(
+                    policyName=policy.name,
+                    policyPackName=self._pack_name,
+                    policyPackVersion=PACK_VERSION,
+                    description=policy.description,
+                    properties=rpc_props,
+                    diagnostic=diagnostic or "",
+                )
+            )
+        return new_props or None
+
     def _run(self, response: Any, policy: Policy, validate: Callable[[], Any]) -> None:
         """Runs one validation as the SDK does: awaits it, turns unknowns and not-applicable into answers."""
         try:
             result = validate()
             if result is not None and isawaitable(result):
-                loop = asyncio.new_event_loop()
-                loop.run_until_complete(asyncio.Task(result, loop=loop))  # type: ignore[arg-type]
-                loop.close()
+                _completed(result)
         except UnknownValueError as e:
             response.diagnostics.append(
                 proto.AnalyzeDiagnostic(
@@ -281,6 +257,15 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
             response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
 
 
+def _completed(awaitable: Any) -> Any:
+    """An async policy's result, run to completion on a loop of its own (as the SDK runs it)."""
+    loop = asyncio.new_event_loop()
+    task = asyncio.Task(awaitable, loop=loop)
+    result = loop.run_until_complete(task)
+    loop.close()
+    return result
+
+
 def serve(name: str, policies: list[Policy], enforcement_level: EnforcementLevel) -> None:
     """Serves the pack as pulumi_policy.PolicyPack does: port on the first stdout line, then forever."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS), options=_GRPC_CHANNEL_OPTIONS)
@@ -293,6 +278,3 @@ def serve(name: str, policies: list[Policy], enforcement_level: EnforcementLevel
         server.wait_for_termination()
     except KeyboardInterrupt:
         server.stop(0)
-
-
-__all__ = ["SharedViewServicer", "decode", "json_format", "serve"]
