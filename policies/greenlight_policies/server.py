@@ -115,9 +115,10 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         self._policies = policies
         self._stack_tags: Mapping[str, str] = MappingProxyType({})
         self._enabled: dict[type[Policy], list[tuple[Policy, EnforcementLevel]]] = {}
+        self._remediate: list[ResourceValidationPolicy] | None = None
 
     def Configure(self, request: Any, context: Any) -> Any:
-        self._enabled = {}  # levels change only here
+        self._enabled, self._remediate = {}, None  # levels change only here
         return super().Configure(request, context)
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:
@@ -134,6 +135,14 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
                 if level != EnforcementLevel.DISABLED and isinstance(policy, kind)
             ]
         return self._enabled[kind]
+
+    def _remediating(self) -> list[ResourceValidationPolicy]:
+        """Resource policies at level remediate: the ones Remediate runs."""
+        if self._remediate is None:
+            resource_policies = [p for p in self._policies if isinstance(p, ResourceValidationPolicy)]
+            remediate = EnforcementLevel.REMEDIATE
+            self._remediate = [p for p in resource_policies if self._get_enforcement_level(p) == remediate]
+        return self._remediate
 
     def _report(self, response: Any, policy: Policy, level: EnforcementLevel) -> ReportViolation:
         return self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
@@ -184,11 +193,7 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         response = proto.RemediateResponse()
         props: Mapping[str, Any] = LazyRemediationProps(request.properties)
         opts, provider = self._get_resource_options(request), self._get_provider_resource(request)
-        for policy in self._policies:
-            if self._get_enforcement_level(policy) != EnforcementLevel.REMEDIATE:
-                continue
-            if not isinstance(policy, ResourceValidationPolicy):
-                continue
+        for policy in self._remediating():
             if not policy.has_remediation():
                 reason = "Policy does not implement remediate"
                 response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
