@@ -54,15 +54,16 @@ WORKERS = 4
 class _Resource:
     """One resource of a request: decoded once, shared by every policy."""
 
-    def __init__(self, servicer: _PolicyAnalyzerServicer, message: Any, dependencies: Sequence[str] = ()) -> None:
+    def __init__(self, servicer: SharedViewServicer, message: Any, dependencies: Sequence[str] = ()) -> None:
         self.message = message
         self.opts = servicer._get_resource_options(message)
         self.provider: PolicyProviderResource | None = servicer._get_provider_resource(message)
         self.dependencies = tuple(dependencies)
+        self._decode = servicer.decoded
 
     @cached_property
     def data(self) -> dict[str, Any]:
-        return decode(self.message.properties)
+        return self._decode(self.message.properties)
 
     @cached_property
     def view(self) -> Obj:
@@ -77,7 +78,7 @@ class _Resource:
 class _StackRequest:
     """An AnalyzeStack request's resources: decoded once; the Stack view and PolicyResources on demand."""
 
-    def __init__(self, servicer: _PolicyAnalyzerServicer, request: Any) -> None:
+    def __init__(self, servicer: SharedViewServicer, request: Any) -> None:
         present = {r.urn for r in request.resources}
         self.resources = [
             _Resource(servicer, r, [d for d in r.dependencies if d in present]) for r in request.resources
@@ -116,6 +117,8 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
         self._stack_tags: Mapping[str, str] = MappingProxyType({})
         self._enabled: dict[type[Policy], list[tuple[Policy, EnforcementLevel]]] = {}
         self._remediate: list[ResourceValidationPolicy] | None = None
+        # Properties decoded by Analyze, by their bytes: AnalyzeStack then sends the same ones again.
+        self._decoded: dict[bytes, dict[str, Any]] = {}
 
     def Configure(self, request: Any, context: Any) -> Any:
         self._enabled, self._remediate = {}, None  # levels change only here
@@ -124,6 +127,14 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         self._stack_tags = MappingProxyType(dict(request.tags))
         return super().ConfigureStack(request, context)
+
+    def decoded(self, properties: struct_pb2.Struct) -> dict[str, Any]:
+        """`decode(properties)`, once per distinct properties until the stack has been analyzed."""
+        key = properties.SerializeToString(deterministic=True)
+        found = self._decoded.get(key)
+        if found is None:
+            found = self._decoded[key] = decode(properties)
+        return found
 
     def _active(self, kind: type[Policy]) -> list[tuple[Policy, EnforcementLevel]]:
         """Enabled policies of `kind` with the level their findings carry (remediate reports as mandatory)."""
@@ -185,6 +196,7 @@ class SharedViewServicer(_PolicyAnalyzerServicer):
             args.stack = shared.stack
             report = self._report(response, policy, level)
             self._run(response, policy, partial(policy.validate, args, report))
+        self._decoded = {}  # the engine's last call: nothing will ask for these again
         return response
 
     def Remediate(self, request: Any, _context: Any) -> Any:
