@@ -74,13 +74,14 @@ def main() -> None:
         pack.configure(ROOT / "policies" / "config" / "prod.json", config)
         marks.append(("Configure", time.perf_counter()))
         analyzed = resources[1:]
-        requests = [pack.request(r) for r in analyzed]
+        stack_request = pack.stack_request(resources)
+        encoded = {item.urn: item.properties for item in stack_request.resources}
         marks.append((f"encode x{args.resources}", time.perf_counter()))
-        pack.remediate_all(analyzed, requests)
+        pack.remediate_all(analyzed, encoded)
         marks.append((f"Remediate x{args.resources}", time.perf_counter()))
-        findings = len(pack.analyze_all(analyzed, requests))
+        findings = len(pack.analyze_all(analyzed, encoded))
         marks.append((f"Analyze x{args.resources}", time.perf_counter()))
-        findings += len(pack.analyze_stack(resources, {q.urn: q.properties for q in requests}))
+        findings += len(pack.analyze_stack(resources, stack_request))
         marks.append(("AnalyzeStack", time.perf_counter()))
     print(f"machine: {machine()}")
     print(f"policies: {len(pack.info.policies)}, resources: {args.resources}, findings: {findings}\n")

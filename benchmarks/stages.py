@@ -54,10 +54,11 @@ def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Pat
         pack.connect()
         pack.configure(config, stack)
         analyzed = [r for r in resources if r.type != STACK_TYPE]
-        requests = [pack.request(r) for r in analyzed]
-        pack.remediate_all(analyzed, requests)
-        found = len(pack.analyze_all(analyzed, requests))
-        found += len(pack.analyze_stack(resources, {q.urn: q.properties for q in requests}))
+        stack_request = pack.stack_request(resources)
+        encoded = {item.urn: item.properties for item in stack_request.resources}
+        pack.remediate_all(analyzed, encoded)
+        found = len(pack.analyze_all(analyzed, encoded))
+        found += len(pack.analyze_stack(resources, stack_request))
         used = resource.getrusage(resource.RUSAGE_SELF)
         client = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
         return {

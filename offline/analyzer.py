@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,7 +34,6 @@ LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
 STDERR_TAIL_CHARS = 2000
-AnalyzeRequest = analyzer_pb2.AnalyzeRequest
 # Calls in flight at once. The engine analyzes resources in parallel too; keeping a few queued hides each
 # call's round trip (about half a millisecond of gRPC plumbing) without holding the whole stack in flight.
 PIPELINE_WINDOW = 64
@@ -288,32 +287,33 @@ class PolicyPack:
         response = self.stub.Analyze(self.request(r))
         return [self._violation(d, r.urn) for d in response.diagnostics]
 
-    def remediate_all(self, resources: list[Resource], requests: list[AnalyzeRequest]) -> list[Remediation]:
-        """`remediate` for each resource (`requests[i]` is resources[i]'s, kept current), calls pipelined."""
+    def _future(self, method: Any, r: Resource, properties: struct_pb2.Struct) -> Any:
+        return method.future(self.request(r, properties))
+
+    def remediate_all(self, resources: list[Resource], encoded: Mapping[str, struct_pb2.Struct]) -> list[Remediation]:
+        """`remediate` for each resource, calls pipelined; `encoded[urn]` (its inputs) is rewritten if remediated."""
+        calls = (partial(self._future, self.stub.Remediate, r, encoded[r.urn]) for r in resources)
         done: list[Remediation] = []
-        for i, response in enumerate(_in_order(partial(self.stub.Remediate.future, q) for q in requests)):
-            applied = self._apply(resources[i], response)
+        for r, response in zip(resources, _in_order(calls), strict=True):
+            applied = self._apply(r, response)
             if applied:
-                requests[i] = self.request(resources[i])
+                encoded[r.urn].CopyFrom(encode_inputs(r.inputs))
             done += applied
         return done
 
-    def analyze_all(self, resources: list[Resource], requests: list[AnalyzeRequest]) -> list[Violation]:
-        """`analyze` for each resource (`requests[i]` is resources[i]'s), calls pipelined; findings in order."""
-        responses = _in_order(partial(self.stub.Analyze.future, q) for q in requests)
-        pairs = zip(resources, responses, strict=True)
+    def analyze_all(self, resources: list[Resource], encoded: Mapping[str, struct_pb2.Struct]) -> list[Violation]:
+        """`analyze` for each resource (`encoded[urn]`: its inputs), calls pipelined; findings in order."""
+        calls = (partial(self._future, self.stub.Analyze, r, encoded[r.urn]) for r in resources)
+        pairs = zip(resources, _in_order(calls), strict=True)
         return [self._violation(d, r.urn) for r, response in pairs for d in response.diagnostics]
 
-    def stack_request(
-        self, resources: list[Resource], encoded: dict[str, struct_pb2.Struct] | None = None
-    ) -> analyzer_pb2.AnalyzeStackRequest:
-        """Every resource with its options and graph; `encoded` maps URNs to inputs already encoded."""
+    def stack_request(self, resources: list[Resource]) -> analyzer_pb2.AnalyzeStackRequest:
+        """Every resource with its inputs, options and graph."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
-            properties = (encoded or {}).get(r.urn)
             item = request.resources.add(
                 type=r.type,
-                properties=properties if properties is not None else encode_inputs(r.inputs),
+                properties=encode_inputs(r.inputs),
                 urn=r.urn,
                 name=r.name,
                 options=self._options(r),
@@ -325,9 +325,10 @@ class PolicyPack:
         return request
 
     def analyze_stack(
-        self, resources: list[Resource], encoded: dict[str, struct_pb2.Struct] | None = None
+        self, resources: list[Resource], request: analyzer_pb2.AnalyzeStackRequest | None = None
     ) -> list[Violation]:
-        response = self.stub.AnalyzeStack(self.stack_request(resources, encoded))
+        """AnalyzeStack over every resource (`request`: their stack_request, when already built)."""
+        response = self.stub.AnalyzeStack(request if request is not None else self.stack_request(resources))
         return [self._violation(d, "") for d in response.diagnostics]
 
     def _violation(self, d: Any, urn: str) -> Violation:
@@ -364,11 +365,13 @@ def run_pack(
             pack.connect()
             levels = pack.configure(config_file, stack)
             analyzed = [r for r in resources if r.type != STACK_TYPE]
-            requests = [pack.request(r) for r in analyzed]  # inputs encoded once (again only if remediated)
-            remediations = pack.remediate_all(analyzed, requests)
-            violations = pack.analyze_all(analyzed, requests)
-            encoded = {q.urn: q.properties for q in requests}
-            violations += pack.analyze_stack(resources, encoded)
+            # Inputs encoded once, into the AnalyzeStack request: Remediate and Analyze send the same
+            # properties, and one copy of the stack's inputs is held, not one per call kind.
+            stack_request = pack.stack_request(resources)
+            encoded = {item.urn: item.properties for item in stack_request.resources}
+            remediations = pack.remediate_all(analyzed, encoded)
+            violations = pack.analyze_all(analyzed, encoded)
+            violations += pack.analyze_stack(resources, stack_request)
         except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
             raise pack.rpc_error(err) from None
     return violations, remediations, levels
@@ -396,6 +399,7 @@ def _resolve(
     schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
     if schema.get("properties"):
         import jsonschema  # here: a preview without a pack does not pay for importing it
+
         full = {"type": "object", "additionalProperties": False, **schema}
         for prop, spec in full["properties"].items():
             if "default" in spec:

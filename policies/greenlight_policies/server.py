@@ -3,11 +3,11 @@
 pulumi_policy's own servicer decodes a resource's properties again for every resource policy (Analyze)
 and every resource again for every stack policy (AnalyzeStack): some 25 decodings per resource for this
 pack, most of its time. This servicer extends it (pulumi-policy is pinned in policies/requirements.txt)
-and keeps what it answers: GetAnalyzerInfo, Configure and Remediate are the SDK's own; Analyze and
-AnalyzeStack keep its levels, messages and not-applicable / unknown-value diagnostics, but decode once
-and hand every policy the same plain view (stackview.ViewArgs / StackViewArgs). The SDK's proxied
-`props` and `resources` are still there for a policy that reads them, built on first read.
-tests/test_policies_server.py checks both servicers answer alike.
+and keeps what it answers: GetAnalyzerInfo and Configure are the SDK's own; Analyze, AnalyzeStack and
+Remediate keep its levels, messages, not-applicable and unknown-value answers step for step, but decode
+once and hand every policy the same plain view (stackview.ViewArgs / StackViewArgs). The SDK's proxied
+`props` and `resources` are still there for a policy that reads them, built on first read (wire.py).
+tests/policies/test_server.py checks that both servicers answer alike, response for response.
 """
 
 from __future__ import annotations
