@@ -46,15 +46,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=positive_int, default=3)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    print("| stack | runs | median wall (s) | min wall (s) | peak RSS (MiB) | exit |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| stack | runs | median wall (s) | min wall (s) | median CPU (s) | peak RSS (MiB) | exit |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for stack in args.stacks:
         with tempfile.TemporaryDirectory() as tmp:
             runs = [measure(stack, Path(tmp) / "out") for _ in range(args.repeat)]
         walls = [r.seconds for r in runs]
         print(
             f"| {stack} | {len(runs)} | {statistics.median(walls):.2f} | {min(walls):.2f} "
-            f"| {max(r.peak_mib for r in runs):.0f} | {runs[-1].exit_code} |"
+            f"| {statistics.median(r.cpu_seconds for r in runs):.2f} | {max(r.peak_mib for r in runs):.0f} "
+            f"| {runs[-1].exit_code} |"
         )
 
 
