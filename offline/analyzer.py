@@ -357,9 +357,14 @@ def _seconds(duration: str) -> float:
 
 
 def run_pack(
-    pack: PolicyPack, config_file: Path | None, stack: StackConfig, resources: list[Resource]
+    pack: PolicyPack | Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
 ) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
-    """Configure, Remediate and Analyze each resource, AnalyzeStack; then the pack is stopped."""
+    """Configure, Remediate and Analyze each resource, AnalyzeStack; then the pack is stopped.
+
+    `pack`: a pack started earlier (its start-up overlapping other work), or the directory of one to start.
+    """
+    if not isinstance(pack, PolicyPack):
+        pack = PolicyPack(pack, connect=False)
     with pack:
         try:
             pack.connect()
