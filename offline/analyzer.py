@@ -26,10 +26,9 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
 from offline import urns
 from offline.engine import STACK_TYPE, Resource, is_secret, wrap_secret
+from offline.packconfig import LEVEL_NAMES, LEVELS, read_pack_config, resolve_policy_config
 from offline.stackconfig import StackConfig, UsageError
 
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
-LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 # How long a pack may take to print its port and answer; a pack that hangs must not hang CI.
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
@@ -82,27 +81,6 @@ def _keep_secrets(before: Any, after: Any) -> Any:
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [_keep_secrets(b, a) for b, a in zip(before, after, strict=True)]
     return after
-
-
-def _read_pack_config(config_file: Path) -> dict[str, Any]:
-    """The `pulumi preview --policy-pack-config` format.
-
-    {"all": LEVEL, POLICY: LEVEL or {"enforcementLevel": LEVEL, PROPERTY: VALUE, ...}}
-    """
-    try:
-        given = json.loads(config_file.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise UsageError(f"--policy-pack-config {config_file}: {err}") from None
-    expected = 'a JSON object like {"all": "mandatory", "<policy>": {"enforcementLevel": "advisory", ...}}'
-    if not isinstance(given, dict):
-        raise UsageError(f"--policy-pack-config {config_file}: expected {expected}")
-    for name, value in given.items():
-        if not isinstance(value, (str, dict)):
-            raise UsageError(
-                f"--policy-pack-config {config_file}: {name}: {json.dumps(value)} is neither a level nor an object; "
-                f"expected {expected}"
-            )
-    return given
 
 
 class PolicyPack:
@@ -210,7 +188,7 @@ class PolicyPack:
     def configure(self, config_file: Path | None, stack: StackConfig) -> dict[str, str]:
         """Resolves levels and properties per policy, validates them, sends Configure."""
         policies = {p.name: p for p in self.info.policies}
-        given = _read_pack_config(config_file) if config_file is not None else {}
+        given = read_pack_config(config_file) if config_file is not None else {}
         unknown = sorted(set(given) - set(policies) - {"all"})
         if unknown:
             raise UsageError(
@@ -225,7 +203,7 @@ class PolicyPack:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels: dict[str, str] = {}
         for name, policy in policies.items():
-            level, properties = _resolve(name, policy, initial, given, config_file)
+            level, properties = resolve_policy_config(name, policy, initial, given, config_file)
             request.policyConfig[name].enforcementLevel = LEVELS[level]  # type: ignore[assignment]
             request.policyConfig[name].properties.update(properties)
             levels[name] = level
@@ -320,8 +298,8 @@ class PolicyPack:
                 parent=r.parent,
                 dependencies=r.dependencies,
             )
-            for key, urns in r.property_dependencies.items():
-                item.propertyDependencies[key].urns.extend(urns)
+            for key, dependencies in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(dependencies)
         return request
 
     def analyze_stack(
@@ -383,36 +361,3 @@ def run_pack(
 
 
 __all__ = ["PolicyPack", "Remediation", "Violation", "plugin_pb2", "run_pack"]
-
-
-def _resolve(
-    name: str, policy: Any, initial: dict[str, Any], given: dict[str, Any], config_file: Path | None
-) -> tuple[str, dict[str, Any]]:
-    """One policy's level and properties: the pack's defaults, then `all`, then the policy's own entry;
-    properties are validated against the policy's schema (unknown ones refused)."""
-    level: Any = LEVEL_NAMES[policy.enforcementLevel]
-    properties: dict[str, Any] = {}
-    for source in (initial.get("all"), initial.get(name), given.get("all"), given.get(name)):
-        if isinstance(source, str):
-            level = source
-        elif isinstance(source, dict):
-            source = dict(source)
-            level = source.pop("enforcementLevel", level)
-            properties.update(source)
-    if not isinstance(level, str) or level not in LEVELS:
-        raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
-    schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
-    if schema.get("properties"):
-        import jsonschema  # here: a preview without a pack does not pay for importing it
-
-        full = {"type": "object", "additionalProperties": False, **schema}
-        for prop, spec in full["properties"].items():
-            if "default" in spec:
-                properties.setdefault(prop, spec["default"])
-        try:
-            jsonschema.validate(properties, full)
-        except jsonschema.ValidationError as err:
-            raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
-    elif properties:
-        raise UsageError(f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}")
-    return level, properties
