@@ -52,21 +52,25 @@ def parser() -> argparse.ArgumentParser:
 
 def preview(args: argparse.Namespace) -> int:
     from offline import report
-    from offline.analyzer import Remediation, Violation, run_pack
+    from offline.analyzer import PolicyPack, Remediation, Violation, run_pack
     from offline.render import render
     from offline.states import capture
 
     if args.policy_pack_config and not args.policy_pack:
         raise UsageError("--policy-pack-config needs --policy-pack")
     cwd = args.cwd.resolve()
-    stack, resources = capture(cwd, args.stack, args.config)
+    # Started first, the pack's start-up (importing the SDKs) overlaps the program run; closed on any error.
+    running = PolicyPack(args.policy_pack.resolve(), connect=False) if args.policy_pack else None
     violations: list[Violation] = []
     remediations: list[Remediation] = []
     levels: dict[str, str] = {}
-    if args.policy_pack:
-        violations, remediations, levels = run_pack(
-            args.policy_pack.resolve(), args.policy_pack_config, stack, resources
-        )
+    try:
+        stack, resources = capture(cwd, args.stack, args.config)
+        if running is not None:
+            violations, remediations, levels = run_pack(running, args.policy_pack_config, stack, resources)
+    finally:
+        if running is not None:
+            running.close()
     if args.render:
         render(args.render, resources)
     if args.json:

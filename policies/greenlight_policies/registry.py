@@ -1,7 +1,8 @@
 """How a greenlight rule becomes a CrossGuard policy: metadata, docs link, config schema, environment.
 
-Rules are plain functions that yield findings; these helpers register them once with their metadata
-(kebab-case name, "Checks that ..." description, severity, remediation steps, docs URL).
+Rules are plain functions over plain views (stackview.Obj, kube.Workload, stackview.Stack) that yield
+findings; these helpers register them once with their metadata (kebab-case name, "Checks that ..."
+description, severity, remediation steps, docs URL).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from greenlight_policies.kube import Workload, rendered_by_chart, workload
+from greenlight_policies.kube import Workload
+from greenlight_policies.stackview import Obj, view_of
 
 DOCS_URL = "https://github.com/acme/greenlight/blob/main/policies/README.md"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -36,7 +38,7 @@ ENVIRONMENT_PROPERTY: dict[str, Any] = {
 }
 
 Finding = tuple[str, str]  # (message, urn or "" for the stack)
-ResourceRule = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
+ResourceRule = Callable[[Obj, Mapping[str, Any]], Iterable[str]]
 WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
 StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
 Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
@@ -68,18 +70,19 @@ def is_prod(config: Mapping[str, Any]) -> bool:
     return environment(config) == "prod"
 
 
-def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Schema defaults under the given config: the engine fills them too, but not every engine does."""
-    values = {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
-    values.update(given or {})
-    return values
+def _defaults(meta: Meta) -> dict[str, Any]:
+    """Schema defaults: the engine fills them into the config too, but not every engine does."""
+    return {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
 
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if rendered_by_chart(args.urn):
+        resource = view_of(args)
+        if resource.vendor:
             return
-        for message in rule(args, _defaults(meta, args.get_config())):
+        for message in rule(resource, {**defaults, **args.get_config()}):
             report(message, None)
 
     return ResourceValidationPolicy(
@@ -98,16 +101,18 @@ def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | Non
 def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
     """One rule over every workload kind: the rule sees the pod spec, wherever the kind keeps it."""
 
-    def over_workloads(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterable[str]:
-        found = workload(args.resource_type, args.name, args.props)
+    def over_workloads(resource: Obj, config: Mapping[str, Any]) -> Iterable[str]:
+        found = resource.workload
         return rule(found, config) if found else ()
 
     return resource_policy(meta, over_workloads)
 
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        for message, urn in rule(args, _defaults(meta, args.get_config())):
+        for message, urn in rule(args, {**defaults, **args.get_config()}):
             report(message, urn or None)
 
     return StackValidationPolicy(
