@@ -1,16 +1,24 @@
-"""PostgresOperator: the CloudNativePG operator, installed once per stack (a platform piece).
+"""PostgresOperator: the CloudNativePG operator and its Barman Cloud plugin, installed once per stack.
 
-Its chart brings the CRDs and the admission webhook every app's Database needs, so each Database
-depends on it. Deleting the chart deletes the Cluster CRD and with it every Cluster: in prod the
-namespace and the chart are protected and retained on delete.
+The operator's chart brings the CRDs and the admission webhook every app's Database needs, so each
+Database depends on it. The plugin's chart (when backups or a restore are on) brings the ObjectStore
+CRD and the plugin Deployment that archives WAL, takes base backups and restores; it must run in the
+operator's namespace, and its mTLS certificates come from cert-manager. Deleting a chart deletes its
+CRDs and with them every Cluster or ObjectStore: in prod the namespace and both charts are protected
+and retained on delete.
 """
 
 from __future__ import annotations
 
 import pulumi
 
-from components.objects import database
-from components.objects.charts import CLOUDNATIVE_PG, CLOUDNATIVE_PG_RELEASE
+from components.objects import barman_cloud, database
+from components.objects.charts import (
+    BARMAN_CLOUD_PLUGIN,
+    BARMAN_CLOUD_PLUGIN_RELEASE,
+    CLOUDNATIVE_PG,
+    CLOUDNATIVE_PG_RELEASE,
+)
 from components.resources.register import chart, child_opts, register
 from components.settings import Settings
 
@@ -22,9 +30,10 @@ LEGACY_PARENT_TYPE = "greenlight:index:Database"
 
 
 class PostgresOperator(pulumi.ComponentResource):
-    """The operator's namespace and chart (type greenlight:index:PostgresOperator)."""
+    """The operator's namespace and chart, and the backup plugin's chart (type greenlight:index:PostgresOperator)."""
 
     chart: pulumi.Resource
+    backup_plugin: pulumi.Resource | None  # None when no database backs up or restores
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("greenlight:index:PostgresOperator", name, None, opts)
@@ -48,4 +57,16 @@ class PostgresOperator(pulumi.ComponentResource):
             database.operator_chart_values(),
             child_opts(self, [namespace], protect=keep, retain_on_delete=keep, aliases=[legacy]),
         )
+        self.backup_plugin = None
+        db = settings.database
+        if db.enabled and (db.backup.enabled or db.restore.enabled):
+            # After the operator: the plugin watches Clusters and Backups, whose CRDs the operator brings.
+            self.backup_plugin = chart(
+                f"{name}-barman-cloud",
+                BARMAN_CLOUD_PLUGIN,
+                BARMAN_CLOUD_PLUGIN_RELEASE,
+                database.CNPG_OPERATOR_NAMESPACE,
+                barman_cloud.plugin_chart_values(),
+                child_opts(self, [namespace, self.chart], protect=keep, retain_on_delete=keep),
+            )
         self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})

@@ -33,8 +33,24 @@ KUBE_STATE_METRICS = frozenset(
 CADVISOR = frozenset({"container_cpu_usage_seconds_total", "container_memory_working_set_bytes"})
 # node-exporter (installed by kube-prometheus-stack).
 NODE_EXPORTER = frozenset({"node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes"})
-# CloudNativePG's instance manager exporter (docs/src/monitoring.md, "Predefined set of metrics").
-CLOUDNATIVE_PG = frozenset({CNPG_POSTGRES_UP})
+# CloudNativePG's instance manager exporter (docs/src/monitoring.md, "Predefined set of metrics"), and
+# its default monitoring query pg_stat_archiver (cloudnative-pg chart values.yaml, monitoringQueriesConfigMap).
+CLOUDNATIVE_PG = frozenset(
+    {
+        CNPG_POSTGRES_UP,
+        "cnpg_pg_stat_archiver_failed_count",
+        "cnpg_pg_stat_archiver_last_failed_time",
+        "cnpg_pg_stat_archiver_last_archived_time",
+    }
+)
+# The Barman Cloud plugin, through the same exporter (plugin-barman-cloud internal/cnpgi/instance/metrics.go).
+BARMAN_CLOUD_PLUGIN = frozenset(
+    {
+        "barman_cloud_cloudnative_pg_io_first_recoverability_point",
+        "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp",
+        "barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp",
+    }
+)
 
 KNOWN_SOURCES: Mapping[str, frozenset[str]] = {
     "reference service": REFERENCE_SERVICE,
@@ -43,6 +59,7 @@ KNOWN_SOURCES: Mapping[str, frozenset[str]] = {
     "cadvisor": CADVISOR,
     "node-exporter": NODE_EXPORTER,
     "cloudnative-pg": CLOUDNATIVE_PG,
+    "barman-cloud-plugin": BARMAN_CLOUD_PLUGIN,
 }
 
 
