@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 
-from greenlight_policies import durability, metadata, observability, reliability, remediation, services, workloads
+from greenlight_policies import (
+    charts,
+    durability,
+    metadata,
+    observability,
+    reliability,
+    remediation,
+    services,
+    workloads,
+)
 
 PACK_NAME = "greenlight-readiness"
 # Per-policy levels and properties come from policies/config/<env>.json; unconfigured, a finding is advisory.
@@ -23,6 +32,7 @@ def all_policies() -> list[Policy]:
         *durability.POLICIES,
         *reliability.POLICIES,
         *observability.POLICIES,
+        *charts.POLICIES,
     ]
 
 

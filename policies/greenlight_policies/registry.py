@@ -20,7 +20,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from greenlight_policies.kube import Workload, rendered_by_chart, workload
+from greenlight_policies import exceptions
+from greenlight_policies.kube import Workload, workload
 
 DOCS_URL = "https://github.com/acme/greenlight/blob/main/policies/README.md"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -77,10 +78,11 @@ def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if rendered_by_chart(args.urn):
-            return
-        for message in rule(args, _defaults(meta, args.get_config())):
-            report(message, None)
+        messages = list(rule(args, _defaults(meta, args.get_config())))
+        # A chart object's finding may be excepted, by name, in the one table (exceptions.py).
+        if messages and exceptions.find(meta.name, args.urn, args.resource_type, args.props) is None:
+            for message in messages:
+                report(message, None)
 
     return ResourceValidationPolicy(
         name=meta.name,
@@ -107,8 +109,11 @@ def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        by_urn = {r.urn: r for r in args.resources}
         for message, urn in rule(args, _defaults(meta, args.get_config())):
-            report(message, urn or None)
+            found = by_urn.get(urn) if urn else None
+            if found is None or exceptions.find(meta.name, urn, found.resource_type, found.props) is None:
+                report(message, urn or None)
 
     return StackValidationPolicy(
         name=meta.name,

@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from greenlight_policies.kube import kind_of, rendered_by_chart
+from greenlight_policies.kube import kind_of
 from greenlight_policies.metadata import labels_of
 from greenlight_policies.registry import Meta, resource_policy
 
@@ -19,7 +19,7 @@ MANAGED_BY = "pulumi"
 
 
 def _unstamped(args: ResourceValidationArgs) -> bool:
-    if not kind_of(args.resource_type) or rendered_by_chart(args.urn):
+    if not kind_of(args.resource_type):
         return False
     labels = labels_of(args.props)
     return labels is not None and labels.get(MANAGED_BY_LABEL) != MANAGED_BY

@@ -17,7 +17,6 @@ from greenlight_policies.kube import (
     group_of,
     kind_of,
     plain,
-    rendered_by_chart,
     service_selects,
     workload,
 )
@@ -70,7 +69,7 @@ class Stack:
     """Queries over the stack's own objects (objects rendered inside Helm charts are the vendor's)."""
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
-        self.objects = [_obj(r) for r in resources if not rendered_by_chart(r.urn)]
+        self.objects = [_obj(r) for r in resources]
         self.by_urn = {o.urn: o for o in self.objects}
 
     @classmethod
