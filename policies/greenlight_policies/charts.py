@@ -11,7 +11,8 @@ POLICIES = [
     stack_policy(
         Meta(
             "chart-exceptions",
-            "Checks the chart-object exceptions table: prints each exception that applied and flags stale ones.",
+            "Checks that every chart object excepted from a policy is named in the exceptions table, printing each "
+            "exception that applied and flagging stale entries.",
             Severity.LOW,
             "Nothing to fix for an applied exception (it is printed so reviewers see it); remove a stale entry "
             "from policies/greenlight_policies/exceptions.py.",
