@@ -18,6 +18,7 @@ from pulumi_policy import StackValidationArgs
 
 from greenlight_policies.kube import dig, kind_of, plain, rendered_by_chart
 
+CHECKOV_PREFIX = "CKV"  # entries for checkov checks (scripts/checkov_gate.py) rather than pack policies
 CHART_LABELS = ("helm.sh/chart", "chart")  # Helm's convention; kube-prometheus-stack's own objects use `chart`
 VERSION_SUFFIX = re.compile(r"-v?\d+\.\d+\.\d+[^/]*$")
 NODE_EXPORTER = ("prometheus-node-exporter", "kube-prometheus-stack-prometheus-node-exporter")
@@ -63,11 +64,14 @@ def find(policy: str, urn: str, resource_type: str, props: Mapping[str, Any]) ->
     """The exception covering `policy` on this object, if it is a chart object the table names."""
     if not rendered_by_chart(urn):
         return None
-    chart, kind, name = chart_of(props), kind_of(resource_type), str(dig(plain(props), "metadata", "name") or "")
-    return next(
-        (e for e in EXCEPTIONS if (e.policy, e.chart, e.kind, e.name) == (policy, chart, kind, name)),
-        None,
-    )
+    return lookup(policy, chart_of(props), kind_of(resource_type), str(dig(plain(props), "metadata", "name") or ""))
+
+
+def lookup(policy: str, chart: str, kind: str, name: str) -> ChartException | None:
+    """The entry for `policy` (or checkov check ID) on chart `chart`'s `kind`/`name`; never one for chart ""."""
+    if not chart:
+        return None
+    return next((e for e in EXCEPTIONS if (e.policy, e.chart, e.kind, e.name) == (policy, chart, kind, name)), None)
 
 
 def applied(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -79,7 +83,7 @@ def applied(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator[tuple[s
             chart = chart_of(r.props)
             charts.add(chart)
             present[(chart, kind_of(r.resource_type), str(dig(plain(r.props), "metadata", "name") or ""))] = r.urn
-    for e in EXCEPTIONS:
+    for e in (e for e in EXCEPTIONS if not e.policy.startswith(CHECKOV_PREFIX)):  # checkov's: checkov_gate
         urn = present.get((e.chart, e.kind, e.name))
         if urn:
             yield e.describe(), urn
