@@ -45,19 +45,23 @@ _ManifestLoader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChartSources:
     helm: str | None
     charts_dir: Path | None
-    cache: Path | None
+    cache: Path | None = None
+    cache_asked: bool = False  # helm is asked for its cache only once a chart needs finding
 
     @classmethod
     def find(cls, helm_path: Path | None, charts_dir: Path | None) -> ChartSources:
         if charts_dir is not None and not charts_dir.is_dir():
             raise UsageError(f"--charts {charts_dir}: not a directory")
-        binary = helm.find_helm(helm_path)
-        cache = helm.repository_cache(binary) if binary else None
-        return cls(binary, charts_dir.resolve() if charts_dir else None, cache)
+        return cls(helm.find_helm(helm_path), charts_dir.resolve() if charts_dir else None)
+
+    def repository_cache(self) -> Path | None:
+        if not self.cache_asked and self.helm is not None:
+            self.cache, self.cache_asked = helm.repository_cache(self.helm), True
+        return self.cache
 
 
 @dataclass
@@ -192,10 +196,10 @@ class ChartExpander:
         if self.sources.helm is None:
             report.reason = "no helm binary (--helm PATH, helm on PATH, or `make helm`)"
             return None
-        located = helm.locate_chart(report.chart, report.version, self.sources.charts_dir, self.sources.cache)
+        cache = self.sources.repository_cache()
+        located = helm.locate_chart(report.chart, report.version, self.sources.charts_dir, cache)
         if located is None:
             where = f"{self.sources.charts_dir} or " if self.sources.charts_dir else ""
-            cache = self.sources.cache
             report.reason = f"chart {report.chart} {report.version} not found in {where}helm's cache ({cache})"
         return located
 
