@@ -35,7 +35,22 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown-value senti
 
 
 class _ManifestLoader(yaml.SafeLoader):
-    """Kubernetes reads dates and a bare `=` in manifests as strings (YAML 1.1 timestamps and values do not apply)."""
+    """Reads manifests as the provider's decoder does.
+
+    Dates and a bare `=` stay strings (YAML 1.1 timestamps and values do not apply), and a key given twice
+    in one mapping is an error (as in Go's yaml), not a silent last-one-wins.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"mapping key {key!r} already defined", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 STRING_TAGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
