@@ -63,17 +63,18 @@ def judge(failed: Iterable[dict[str, Any]], by_path: dict[Path, Key]) -> tuple[l
     used: set[exceptions.ChartException] = set()
     for f in failed:
         key = by_path.get(Path(f["file_abs_path"]).resolve(), ("", "", ""))
-        exception = exceptions.lookup(f["check_id"], *key)
+        exception = exceptions.lookup_check(f["check_id"], *key)
         if exception is None:
             unexcepted.append(f"{f['check_id']} {f['check_name']}: {f['resource']} ({f['file_path']})")
         else:
             used.add(exception)
-    checks = [e for e in exceptions.EXCEPTIONS if e.policy.startswith(exceptions.CHECKOV_PREFIX)]
+    checks = exceptions.check_entries()
     applied = [e.describe() for e in checks if e in used]
+    charts = {chart for chart, _, _ in objects if chart}
     stale = [
-        f"stale exception: {e.policy} passes on {e.chart} {e.kind}/{e.name}; remove it from the table"
+        f"stale exception: {e.policy} on {e.chart} {e.kind}/{e.name} excepts nothing; remove it from the table"
         for e in checks
-        if e not in used and (e.chart, e.kind, e.name) in objects
+        if e not in used and e.chart in charts
     ]
     return unexcepted, applied, stale
 

@@ -51,7 +51,7 @@ def test_an_entry_whose_object_passes_is_stale(table: None, tmp_path: Path) -> N
     write(tmp_path, "probe", {"helm.sh/chart": "widget-0.1.0"})  # as if CKV_K8S_43 had passed on it
     unexcepted, applied, stale = checkov_gate.judge([], checkov_gate.scanned_objects(tmp_path))
     assert (unexcepted, applied) == ([], [])
-    assert stale == ["stale exception: CKV_K8S_43 passes on widget Deployment/probe; remove it from the table"]
+    assert stale == ["stale exception: CKV_K8S_43 on widget Deployment/probe excepts nothing; remove it from the table"]
 
 
 def test_real_checkov_failures_outside_the_table_fail_the_scan(

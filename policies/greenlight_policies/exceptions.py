@@ -1,20 +1,22 @@
-"""The one table of chart objects that may fail a policy, each with its reason and what would lift it.
+"""The one table of chart objects that may fail a policy or a checkov check, each with its reason and lift.
 
 Chart objects (children of a helm.v4.Chart) are judged like greenlight's own. Where a chart cannot meet a
-policy through its values, the finding is excepted here and nowhere else: by policy, chart (the object's
-`helm.sh/chart` label without its version), kind and name. The pack drops excepted findings and prints
-every exception that applied (policy `chart-exceptions`, advisory), and calls an entry stale when its
-chart is in the stack without the object it names.
+policy through its values, the finding is excepted here and nowhere else: by policy (or checkov check ID),
+chart (the object's `helm.sh/chart` label without its version; "" for the objects a chart leaves
+unlabelled, such as its CRDs), kind and name (shell patterns, for a family of objects one reason covers)
+and, where set, the finding itself (a fragment of its message: exactly which labels, say).
+The pack drops excepted findings; `chart-exceptions` (policies/greenlight_policies/charts.py) prints
+every entry that applied and calls an entry stale when its chart is in the stack and it excepted nothing;
+scripts/checkov_gate.py does the same for checkov's entries.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
-
-from pulumi_policy import StackValidationArgs
 
 from greenlight_policies.kube import dig, kind_of, plain, rendered_by_chart
 
@@ -31,15 +33,24 @@ NODE_EXPORTER_LIFT = "none while node metrics are wanted; nodeExporter.enabled: 
 
 @dataclass(frozen=True)
 class ChartException:
-    policy: str
+    policy: str  # a pack policy, or a checkov check ID (CKV...)
     chart: str
-    kind: str
-    name: str
+    kind: str  # a shell pattern
+    name: str  # a shell pattern
     reason: str
     lift: str  # the upstream issue or the value that would make the exception unnecessary
+    finding: str = ""  # when set, only findings whose message contains it are excepted
+
+    def covers(self, policy: str, chart: str, kind: str, name: str, message: str = "") -> bool:
+        return (
+            (self.policy, self.chart) == (policy, chart)
+            and fnmatchcase(kind, self.kind)
+            and fnmatchcase(name, self.name)
+            and self.finding in message
+        )
 
     def describe(self) -> str:
-        where = f"{self.chart} {self.kind}/{self.name}"
+        where = f"{self.chart or 'unlabelled chart objects'} {self.kind}/{self.name}"
         return f"{self.policy} excepted for {where}: {self.reason}. Lifted by: {self.lift}."
 
 
@@ -60,32 +71,29 @@ def chart_of(props: Mapping[str, Any]) -> str:
     return ""
 
 
-def find(policy: str, urn: str, resource_type: str, props: Mapping[str, Any]) -> ChartException | None:
-    """The exception covering `policy` on this object, if it is a chart object the table names."""
-    if not rendered_by_chart(urn):
+def identity(resource_type: str, props: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(chart, kind, name) of a chart object, as the table names them."""
+    return chart_of(props), kind_of(resource_type), str(dig(plain(props), "metadata", "name") or "")
+
+
+def find(policy: str, urn: str, resource_type: str, props: Mapping[str, Any], message: str) -> ChartException | None:
+    """The entry excepting this finding of `policy`, if the object is a chart's and the table names it."""
+    if not rendered_by_chart(urn):  # greenlight's own objects are never excepted
         return None
-    return lookup(policy, chart_of(props), kind_of(resource_type), str(dig(plain(props), "metadata", "name") or ""))
+    chart, kind, name = identity(resource_type, props)
+    return next((e for e in EXCEPTIONS if e.covers(policy, chart, kind, name, message)), None)
 
 
-def lookup(policy: str, chart: str, kind: str, name: str) -> ChartException | None:
-    """The entry for `policy` (or checkov check ID) on chart `chart`'s `kind`/`name`; never one for chart ""."""
+def lookup_check(check: str, chart: str, kind: str, name: str) -> ChartException | None:
+    """The entry excepting checkov's `check` on a labelled chart object (checkov sees no parent: chart "" never)."""
     if not chart:
         return None
-    return next((e for e in EXCEPTIONS if (e.policy, e.chart, e.kind, e.name) == (policy, chart, kind, name)), None)
+    return next((e for e in EXCEPTIONS if e.covers(check, chart, kind, name)), None)
 
 
-def applied(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every exception that applies to an object of this stack, and every stale one."""
-    present: dict[tuple[str, str, str], str] = {}
-    charts: set[str] = set()
-    for r in args.resources:
-        if rendered_by_chart(r.urn):
-            chart = chart_of(r.props)
-            charts.add(chart)
-            present[(chart, kind_of(r.resource_type), str(dig(plain(r.props), "metadata", "name") or ""))] = r.urn
-    for e in (e for e in EXCEPTIONS if not e.policy.startswith(CHECKOV_PREFIX)):  # checkov's: checkov_gate
-        urn = present.get((e.chart, e.kind, e.name))
-        if urn:
-            yield e.describe(), urn
-        elif e.chart in charts:
-            yield f"stale exception: chart {e.chart} renders no {e.kind}/{e.name}; remove it from the table.", ""
+def pack_entries() -> list[ChartException]:
+    return [e for e in EXCEPTIONS if not e.policy.startswith(CHECKOV_PREFIX)]
+
+
+def check_entries() -> list[ChartException]:
+    return [e for e in EXCEPTIONS if e.policy.startswith(CHECKOV_PREFIX)]

@@ -41,6 +41,9 @@ ResourceRule = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[st
 WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
 StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
 Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
+# Every rule registered, with its metadata: chart-exceptions re-runs them to see which exceptions applied.
+RESOURCE_RULES: list[tuple[Meta, ResourceRule]] = []
+STACK_RULES: list[tuple[Meta, StackRule]] = []
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def is_prod(config: Mapping[str, Any]) -> bool:
     return environment(config) == "prod"
 
 
-def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
+def defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
     """Schema defaults under the given config: the engine fills them too, but not every engine does."""
     values = {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
     values.update(given or {})
@@ -78,11 +81,12 @@ def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        messages = list(rule(args, _defaults(meta, args.get_config())))
-        # A chart object's finding may be excepted, by name, in the one table (exceptions.py).
-        if messages and exceptions.find(meta.name, args.urn, args.resource_type, args.props) is None:
-            for message in messages:
+        for message in rule(args, defaults(meta, args.get_config())):
+            # A chart object's finding may be excepted, by name, in the one table (exceptions.py).
+            if exceptions.find(meta.name, args.urn, args.resource_type, args.props, message) is None:
                 report(message, None)
+
+    RESOURCE_RULES.append((meta, rule))
 
     return ResourceValidationPolicy(
         name=meta.name,
@@ -110,10 +114,12 @@ def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         by_urn = {r.urn: r for r in args.resources}
-        for message, urn in rule(args, _defaults(meta, args.get_config())):
+        for message, urn in rule(args, defaults(meta, args.get_config())):
             found = by_urn.get(urn) if urn else None
-            if found is None or exceptions.find(meta.name, urn, found.resource_type, found.props) is None:
+            if found is None or exceptions.find(meta.name, urn, found.resource_type, found.props, message) is None:
                 report(message, urn or None)
+
+    STACK_RULES.append((meta, rule))
 
     return StackValidationPolicy(
         name=meta.name,
