@@ -21,7 +21,8 @@ FIELD_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
 STRING_TOKEN = re.compile(r'"([^"\\]*)"')
 # `toYaml .Values.a.b`, `.Values.a.b | toYaml`, `with .Values.a.b` (whose body renders `.`): a.b is rendered whole.
 WHOLESALE = re.compile(
-    r"(?:toYaml|toJson|toPrettyJson|with)\s+\(?\$?\.Values\.([\w.]+)|\$?\.Values\.([\w.]+)\s*\|\s*toYaml"
+    r"(?:toYaml|toJson|toPrettyJson|with)\s+\(?(?:omit\s+|pick\s+)?\(?\$?\.Values\.([\w.]+)"
+    r"|\$?\.Values\.([\w.]+)\s*\|\s*toYaml"
 )
 GLOBAL_KEY = "global"
 
