@@ -1,8 +1,9 @@
 """Chart objects are judged like greenlight's own; this policy prints the exceptions that applied (exceptions.py).
 
 It re-runs every rule over the stack's chart objects, exactly as the policies did, and reports each table
-entry that excepted a finding (with how many objects) and each stale entry: its chart is in the stack,
-yet it excepted nothing, so the chart or its values changed and the entry must go.
+entry that excepted a finding (with how many objects) and, in prod (where every policy applies), each
+stale entry: its chart is in the stack, yet it excepted nothing, so the chart or its values changed and
+the entry must go.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
 from greenlight_policies import exceptions, registry
 from greenlight_policies.kube import rendered_by_chart
-from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, environment, stack_policy
+from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, environment, is_prod, stack_policy
 
 META = Meta(
     "chart-exceptions",
@@ -63,7 +64,7 @@ def applied(args: StackValidationArgs, config: Mapping[str, Any]) -> Iterator[Fi
         urns = sorted(set(hits.get(entry, [])))
         if urns:
             yield f"{entry.describe()} ({len(urns)} objects)", urns[0] if len(urns) == 1 else ""
-        elif entry.chart in charts:
+        elif entry.chart in charts and is_prod(config):  # where every policy applies: an idle entry is stale
             where = f"{entry.chart or 'unlabelled chart objects'} {entry.kind}/{entry.name}"
             yield f"stale exception: {entry.policy} on {where} excepts nothing; remove it from the table.", ""
 
