@@ -18,8 +18,8 @@ import yaml
 from offline import charts, helm
 from offline.__main__ import main
 from offline.engine import Resource
-from tests.helpers.tools import missing_tool
-from tests.preview import ROOT
+from tests.support.preview import ROOT
+from tests.support.tools import missing_tool
 
 PROGRAM = ROOT / "tests" / "fixtures" / "chart_program"
 CHARTS = ROOT / "tests" / "fixtures" / "charts"

@@ -14,8 +14,8 @@ import yaml
 
 from offline import crds
 from offline.engine import plain
-from tests.helpers.tools import missing_tool
-from tests.preview import ROOT, preview
+from tests.support.preview import ROOT, preview
+from tests.support.tools import missing_tool
 
 # CI clones the project with shared/ beside it; a worktree may sit one level deeper.
 CANDIDATES = (ROOT.parent / "shared" / "crds", ROOT.parent.parent / "shared" / "crds")

@@ -10,8 +10,8 @@ import yaml
 from greenlight_policies import exceptions
 
 from scripts import checkov_gate
-from tests.helpers.checkov import CHECKOV
-from tests.helpers.tools import require_tool
+from tests.support.checkov import CHECKOV
+from tests.support.tools import require_tool
 
 ENTRY = exceptions.ChartException("CKV_K8S_43", "widget", "Deployment", "probe", "no digest known", "image.digest")
 
