@@ -54,11 +54,96 @@ class ChartException:
         return f"{self.policy} excepted for {where}: {self.reason}. Lifted by: {self.lift}."
 
 
+# Chart objects by (chart, kind, name), as the charts render them with greenlight's release names.
+KPS, GRAFANA, KSM, NODE_EXPORTER_CHART = "kube-prometheus-stack", "grafana", "kube-state-metrics", NODE_EXPORTER[0]
+OPERATOR = (KPS, "Deployment", "kube-prometheus-stack-operator")
+GRAFANA_DEPLOYMENT = (GRAFANA, "Deployment", "kube-prometheus-stack-grafana")
+KSM_DEPLOYMENT = (KSM, "Deployment", "kube-prometheus-stack-kube-state-metrics")
+NODE_EXPORTER_DAEMONSET = (NODE_EXPORTER_CHART, "DaemonSet", NODE_EXPORTER[1])
+LOKI_STATEFULSET = ("loki", "StatefulSet", "loki")
+ALLOY_DAEMONSET = ("alloy", "DaemonSet", "alloy")
+CNPG_DEPLOYMENT = ("cloudnative-pg", "Deployment", "cloudnative-pg")
+ALL_LABELS = (
+    "add the labels app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/version, "
+    "app.kubernetes.io/component, app.kubernetes.io/part-of, team, cost-center."
+)
+NO_DIGEST = (
+    "the image's digest is not known where greenlight is built (no registry access), and a made-up one would "
+    "not pull; the tag is pinned and pulled Always"
+)
+API_CLIENT = "it watches the Kubernetes API (an operator, a service-discovery client or a config sidecar)"
+
+
+def _digest(obj: tuple[str, str, str], value: str) -> tuple[ChartException, ...]:
+    """The same image, by tag, seen by the pack (prod) and by checkov."""
+    lift = f"set {value} to the digest of the pinned tag"
+    return (ChartException("image-pinned", *obj, NO_DIGEST, lift), ChartException("CKV_K8S_43", *obj, NO_DIGEST, lift))
+
+
+def _labels(chart: str, kind: str, name: str, finding: str, reason: str, lift: str) -> ChartException:
+    return ChartException("recommended-labels", chart, kind, name, reason, lift, f": {finding}")
+
+
 EXCEPTIONS: tuple[ChartException, ...] = (
-    ChartException("no-host-namespaces", *NODE_EXPORTER[:1], "DaemonSet", NODE_EXPORTER[1], NODE_EXPORTER_REASON,
-                   NODE_EXPORTER_LIFT),
-    ChartException("no-host-path-volumes", *NODE_EXPORTER[:1], "DaemonSet", NODE_EXPORTER[1], NODE_EXPORTER_REASON,
-                   NODE_EXPORTER_LIFT),
+    ChartException("no-host-namespaces", *NODE_EXPORTER_DAEMONSET, NODE_EXPORTER_REASON, NODE_EXPORTER_LIFT),
+    ChartException("no-host-path-volumes", *NODE_EXPORTER_DAEMONSET, NODE_EXPORTER_REASON, NODE_EXPORTER_LIFT),
+    ChartException("CKV_K8S_17", *NODE_EXPORTER_DAEMONSET, NODE_EXPORTER_REASON, NODE_EXPORTER_LIFT),
+    ChartException("CKV_K8S_19", *NODE_EXPORTER_DAEMONSET, NODE_EXPORTER_REASON, NODE_EXPORTER_LIFT),
+    *_digest(OPERATOR, "prometheusOperator.image.sha"),
+    *_digest(GRAFANA_DEPLOYMENT, "grafana.image.sha and grafana.sidecar.image.sha"),
+    *_digest(KSM_DEPLOYMENT, "kube-state-metrics.image.sha"),
+    *_digest(NODE_EXPORTER_DAEMONSET, "prometheus-node-exporter.image.digest"),
+    *_digest(LOKI_STATEFULSET, "loki.image.digest"),
+    *_digest(ALLOY_DAEMONSET, "image.digest"),
+    *_digest(CNPG_DEPLOYMENT, "image.tag (the chart takes no digest: tag@sha256:...)"),
+    ChartException("min-replicas", *OPERATOR, "the Prometheus Operator has no leader election: two would both "
+                   "reconcile (its chart hard-codes replicas: 1); while it restarts, Prometheus and Alertmanager keep "
+                   "running", "upstream: leader election in prometheus-operator"),
+    ChartException("min-replicas", *GRAFANA_DEPLOYMENT, "more than one Grafana needs a shared database; this one "
+                   "keeps its state in an emptyDir (dashboards and data sources are provisioned, so a restart loses "
+                   "nothing configured)", "grafana.ini database.type: postgres and replicas: 2"),
+    ChartException("min-replicas", *KSM_DEPLOYMENT, "two kube-state-metrics replicas export every series twice "
+                   "(the rules would count everything double)", "kube-state-metrics.autosharding.enabled with 2 "
+                   "replicas (a StatefulSet of shards)"),
+    ChartException("rollback-plan", *KSM_DEPLOYMENT, "the chart sets only the strategy type (updateStrategy), not "
+                   "maxUnavailable; with one replica a rollout briefly has none", "upstream: a full strategy value "
+                   "in the kube-state-metrics chart"),
+    *(ChartException("CKV_K8S_38", *obj, API_CLIENT, "none: it cannot work without its token")
+      for obj in (OPERATOR, GRAFANA_DEPLOYMENT, KSM_DEPLOYMENT, ALLOY_DAEMONSET, CNPG_DEPLOYMENT)),
+    ChartException("CKV_K8S_35", *GRAFANA_DEPLOYMENT, "the chart passes the admin credentials from "
+                   "admin.existingSecret as environment variables", "upstream: mount them and use "
+                   "GF_SECURITY_ADMIN_PASSWORD__FILE"),
+    ChartException("CKV_K8S_35", *LOKI_STATEFULSET, "Loki expands ${LOKI_S3_SECRET_ACCESS_KEY} in its config from "
+                   "the environment (-config.expand-env); the key stays in a Secret", "S3 access through a workload "
+                   "identity (IRSA, GKE Workload Identity) instead of a key"),
+    ChartException("CKV_K8S_49", KPS, "ClusterRole", "kube-prometheus-stack-operator", "the operator manages every "
+                   "object of its CRDs' group (monitoring.coreos.com/*)", "upstream: list the operator's resources"),
+    ChartException("CKV_K8S_155", "cloudnative-pg", "ClusterRole", "cloudnative-pg", "the operator patches its own "
+                   "webhook configurations with the CA it generates", "cert-manager issuing the webhook certificate "
+                   "(webhook.certManager), then upstream: drop the verbs"),
+    _labels("", "CustomResourceDefinition", "*.monitoring.coreos.com", ALL_LABELS, "the CRD charts render their "
+            "CRDs without labels", "upstream: labels in prometheus-operator-crds"),
+    _labels("", "CustomResourceDefinition", "*.postgresql.cnpg.io", ALL_LABELS, "the CRD charts render their CRDs "
+            "without labels", "upstream: labels on the cloudnative-pg CRDs"),
+    _labels("", "CustomResourceDefinition", "podlogs.monitoring.grafana.com", ALL_LABELS, "the CRD charts render "
+            "their CRDs without labels", "upstream: labels on the alloy chart's CRD"),
+    _labels(KPS, "*", "*", "add the labels app.kubernetes.io/name, app.kubernetes.io/component.",
+            "kube-prometheus-stack gives name and component to its workloads only, and commonLabels cannot add "
+            "them (a label given twice is an error); team and cost-center come from commonLabels",
+            "upstream: name and component on every kube-prometheus-stack object"),
+    _labels("loki", "*", "*", "add the labels app.kubernetes.io/part-of.", "the loki chart sets part-of "
+            "(memberlist) on some objects only, so commonLabels cannot add it", "upstream: part-of on every object"),
+    _labels("loki", "*", "*", "add the labels app.kubernetes.io/component, app.kubernetes.io/part-of.",
+            "the loki chart sets component and part-of on some objects only, so commonLabels cannot add them",
+            "upstream: component and part-of on every object"),
+    _labels("alloy", "*", "*", "add the labels team, cost-center.", "the alloy chart takes labels for its pods "
+            "only (controller.podLabels, set)", "upstream: commonLabels in the alloy chart"),
+    _labels("alloy", "DaemonSet", "alloy", "add the labels app.kubernetes.io/component, team, cost-center.",
+            "the alloy chart takes labels for its pods only (controller.podLabels, set) and sets no component",
+            "upstream: commonLabels in the alloy chart"),
+    _labels("cloudnative-pg", "*", "*", "add the labels app.kubernetes.io/component, app.kubernetes.io/part-of, "
+            "team, cost-center.", "the cloudnative-pg chart takes labels for its pods only (podLabels, set)",
+            "upstream: commonLabels in the cloudnative-pg chart"),
 )  # fmt: skip
 
 
