@@ -84,8 +84,9 @@ def preview(args: argparse.Namespace) -> int:
         print(json.dumps({**data, "charts": charts.report_json(expander.reports)}, indent=2))
     else:
         pack = str(args.policy_pack) if args.policy_pack else None
-        print(report.text_report(args.stack, resources, violations, remediations, pack))
-        print("\n".join(charts.report_lines(expander.reports)))
+        text = report.text_report(args.stack, resources, violations, remediations, pack)
+        body, _, verdict = text.rpartition("\n")  # the verdict stays the last line
+        print("\n".join([body, *charts.report_lines(expander.reports), "", verdict]))
     return EXIT_VIOLATIONS if any(v.level == "mandatory" for v in violations) else EXIT_OK
 
 

@@ -244,6 +244,28 @@ def grafana_values(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _on_bucket(settings: Settings, storage: dict[str, Any], single_binary: dict[str, Any]) -> None:
+    """Loki on S3: the bucket, its key from a Secret, and the ring's disruption budget."""
+    mon = settings.monitoring
+    storage["bucketNames"] = {"chunks": mon.loki_bucket, "ruler": mon.loki_bucket}
+    storage["s3"] = {
+        "region": mon.loki_region,
+        "accessKeyId": mon.loki_access_key_id,
+        # Expanded by Loki at start (the chart passes -config.expand-env) from a Secret: never in the values.
+        "secretAccessKey": f"${{{LOKI_SECRET_KEY_ENV}}}",
+        **({"endpoint": mon.loki_endpoint} if mon.loki_endpoint else {}),
+    }
+    single_binary["podDisruptionBudget"] = chart_hardening.DISRUPTION_BUDGET if single_binary["replicas"] > 1 else {}
+    # Chunks and index live in the bucket (versioned there); the volume holds the WAL, replayed on start.
+    single_binary["annotations"] = {BACKUP_ANNOTATION: f"s3://{mon.loki_bucket} (chunks and index)"}
+    single_binary["extraEnv"] = [
+        {
+            "name": LOKI_SECRET_KEY_ENV,
+            "valueFrom": {"secretKeyRef": {"name": LOKI_STORAGE_SECRET, "key": "secret-access-key"}},
+        }
+    ]
+
+
 def loki_values(settings: Settings) -> dict[str, Any]:
     mon = settings.monitoring
     object_store = "s3" if mon.loki_storage == "s3" else "filesystem"
@@ -259,23 +281,7 @@ def loki_values(settings: Settings) -> dict[str, Any]:
         },
     }
     if object_store == "s3":
-        storage["bucketNames"] = {"chunks": mon.loki_bucket, "ruler": mon.loki_bucket}
-        storage["s3"] = {
-            "region": mon.loki_region,
-            "accessKeyId": mon.loki_access_key_id,
-            # Expanded by Loki at start (the chart passes -config.expand-env) from a Secret: never in the values.
-            "secretAccessKey": f"${{{LOKI_SECRET_KEY_ENV}}}",
-            **({"endpoint": mon.loki_endpoint} if mon.loki_endpoint else {}),
-        }
-        single_binary["podDisruptionBudget"] = chart_hardening.DISRUPTION_BUDGET if replicas > 1 else {}
-        # Chunks and index live in the bucket (versioned there); the volume holds the WAL, replayed on start.
-        single_binary["annotations"] = {BACKUP_ANNOTATION: f"s3://{mon.loki_bucket} (chunks and index)"}
-        single_binary["extraEnv"] = [
-            {
-                "name": LOKI_SECRET_KEY_ENV,
-                "valueFrom": {"secretKeyRef": {"name": LOKI_STORAGE_SECRET, "key": "secret-access-key"}},
-            }
-        ]
+        _on_bucket(settings, storage, single_binary)
     values = {
         "deploymentMode": "Monolithic",
         "loki": {
