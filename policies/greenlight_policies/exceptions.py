@@ -116,6 +116,10 @@ EXCEPTIONS: tuple[ChartException, ...] = (
     ChartException("CKV_K8S_35", *LOKI_STATEFULSET, "Loki expands ${LOKI_S3_SECRET_ACCESS_KEY} in its config from "
                    "the environment (-config.expand-env); the key stays in a Secret", "S3 access through a workload "
                    "identity (IRSA, GKE Workload Identity) instead of a key"),
+    ChartException("alert-metadata", KPS, "PrometheusRule", "kube-prometheus-stack-general.rules", "InfoInhibitor "
+                   "is kube-prometheus's inhibition helper, severity none by design: Alertmanager routes it nowhere "
+                   "and uses it to hold back info alerts (components/objects/alertmanager.py)", "defaultRules.disabled"
+                   ".InfoInhibitor: true once no inhibition needs it", "Alert InfoInhibitor: set labels.severity"),
     ChartException("CKV_K8S_49", KPS, "ClusterRole", "kube-prometheus-stack-operator", "the operator manages every "
                    "object of its CRDs' group (monitoring.coreos.com/*)", "upstream: list the operator's resources"),
     ChartException("CKV_K8S_155", "cloudnative-pg", "ClusterRole", "cloudnative-pg", "the operator patches its own "
