@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.contract import BACKUP_RETENTION_CHECK_SECONDS
+from components.objects import chart_hardening
+from components.settings import Settings
 from components.settings.model import Backup
 
 PLUGIN_NAME = "barman-cloud.cloudnative-pg.io"  # plugin-barman-cloud internal/cnpgi/metadata/constants.go
@@ -92,7 +94,8 @@ def backup_method() -> dict[str, Any]:
     return {"method": "plugin", "pluginConfiguration": {"name": PLUGIN_NAME}}
 
 
-def plugin_chart_values() -> dict[str, Any]:
+def plugin_chart_values(settings: Settings) -> dict[str, Any]:
     """The plugin chart's values: its CRD, its resources; the cert-manager Issuer and Certificates it
     needs for the operator<->plugin mTLS stay on (chart defaults), so cert-manager must be installed."""
-    return {"crds": {"create": True}, "resources": PLUGIN_RESOURCES}
+    values = {"crds": {"create": True}, "resources": PLUGIN_RESOURCES}
+    return chart_hardening.merge(values, chart_hardening.barman_cloud_plugin(settings))

@@ -176,6 +176,16 @@ def cloudnative_pg(settings: Settings) -> dict[str, Any]:
     }
 
 
+def barman_cloud_plugin(settings: Settings) -> dict[str, Any]:
+    """The Barman Cloud plugin's chart: its own securityContext defaults are already restricted (UID 10001).
+
+    Only the pod labels are told: the chart has no commonLabels, one replica (its gRPC server runs on the
+    elected leader only), a hard-coded Recreate strategy and an image.pullPolicy its template ignores;
+    policies/greenlight_policies/exceptions.py records each of those.
+    """
+    return {"podLabels": owner_labels(settings)}
+
+
 def build_grafana_dashboard_reader(labels: dict[str, str]) -> dict[str, Any]:
     """The dashboards sidecar's ClusterRole: ConfigMaps in every namespace, and no Secret (checkov CKV2_K8S_5)."""
     return {

@@ -66,23 +66,35 @@ class PostgresOperator(pulumi.ComponentResource):
             database.operator_chart_values(settings),
             child_opts(self, [namespace, *monitoring_crds], protect=keep, retain_on_delete=keep, aliases=[legacy]),
         )
-        self.backup_plugin = None
         db = settings.database
-        if db.enabled and (db.backup.enabled or db.restore.enabled):
-            # After the operator: the plugin watches Clusters and Backups, whose CRDs the operator brings.
-            self.backup_plugin = chart(
-                f"{name}-barman-cloud",
-                BARMAN_CLOUD_PLUGIN,
-                BARMAN_CLOUD_PLUGIN_RELEASE,
-                database.CNPG_OPERATOR_NAMESPACE,
-                barman_cloud.plugin_chart_values(),
-                child_opts(self, [namespace, self.chart], protect=keep, retain_on_delete=keep),
-            )
+        plugin_wanted = db.enabled and (db.backup.enabled or db.restore.enabled)
+        self.backup_plugin = self._backup_plugin(name, settings, namespace) if plugin_wanted else None
+        self._guard(name, settings, namespace, plugin_wanted)
+        self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})
+
+    def _backup_plugin(self, name: str, settings: Settings, namespace: pulumi.Resource) -> pulumi.Resource:
+        """After the operator: the plugin watches Clusters and Backups, whose CRDs the operator brings."""
+        keep = settings.is_prod
+        return chart(
+            f"{name}-barman-cloud",
+            BARMAN_CLOUD_PLUGIN,
+            BARMAN_CLOUD_PLUGIN_RELEASE,
+            database.CNPG_OPERATOR_NAMESPACE,
+            barman_cloud.plugin_chart_values(settings),
+            child_opts(self, [namespace, self.chart], protect=keep, retain_on_delete=keep),
+        )
+
+    def _guard(self, name: str, settings: Settings, namespace: pulumi.Resource, plugin: bool) -> None:
+        """The namespace's NetworkPolicies and, in prod, the disruption budgets."""
         in_ns = child_opts(self, [namespace])
         labels = database.operator_labels(settings)
         ns = database.CNPG_OPERATOR_NAMESPACE
-        for policy in platform_network.build_operator_policies(ns, settings.monitoring.namespace, labels):
+        for policy in platform_network.build_operator_policies(ns, settings.monitoring.namespace, labels, plugin):
             register(f"{name}-netpol-{policy['metadata']['name']}", policy, in_ns)
-        if settings.is_prod:  # two replicas there (chart_hardening.cloudnative_pg)
-            register(f"{name}-pdb", platform_network.build_operator_disruption_budget(ns, labels), in_ns)
-        self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})
+        if not settings.is_prod:
+            return
+        # The operator runs two replicas in prod (chart_hardening.cloudnative_pg); the plugin one (see there).
+        register(f"{name}-pdb", platform_network.build_operator_disruption_budget(ns, labels), in_ns)
+        if plugin:
+            budget = platform_network.build_operator_disruption_budget(ns, labels, platform_network.BARMAN_CLOUD_PLUGIN)
+            register(f"{name}-barman-cloud-pdb", budget, in_ns)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from components.contract import ALERTMANAGER_DATASOURCE_UID, LOKI_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID
+from components.objects import barman_cloud, database, monitoring
 from components.objects import chart_hardening as hardening
-from components.objects import database, monitoring
 from tests.support.stacks import stack_settings
 
 # Prometheus and Alertmanager run in pods the Prometheus Operator creates from these specs (not chart
@@ -30,6 +30,7 @@ def all_values(stack: str) -> dict[str, dict[str, Any]]:
         "loki": monitoring.loki_values(settings),
         "alloy": monitoring.alloy_values(settings),
         "cloudnative-pg": database.operator_chart_values(settings),
+        "plugin-barman-cloud": barman_cloud.plugin_chart_values(settings),
     }
 
 

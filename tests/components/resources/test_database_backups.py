@@ -112,6 +112,22 @@ def test_the_plugin_chart_is_pinned_and_installed_next_to_the_operator_after_it(
     assert resource(p, "Chart", "database-operator").urn in plugin_chart.dependencies
 
 
+def test_the_plugin_is_reachable_by_the_operator_through_the_namespaces_deny_all_and_may_be_evicted() -> None:
+    """cnpg-system denies every flow it does not name: without these the operator could not call the plugin."""
+    p = preview("prod")
+    allow = p.manifest("NetworkPolicy", "allow-barman-cloud")["spec"]
+    assert allow["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "plugin-barman-cloud"}}
+    operator_egress = p.manifest("NetworkPolicy", "allow-operator")["spec"]["egress"]
+    assert {"to": [{"podSelector": allow["podSelector"]}], "ports": [{"protocol": "TCP", "port": 9090}]} in (
+        operator_egress
+    )
+    budget = p.manifest("PodDisruptionBudget", "plugin-barman-cloud")
+    assert budget["metadata"]["namespace"] == "cnpg-system"
+    assert budget["spec"]["selector"] == allow["podSelector"]
+    pod_labels = p.helm()["plugin-barman-cloud"]["values"]["podLabels"]
+    assert pod_labels == {"team": "payments", "cost-center": "cc-1042"}  # cost allocation (Pulumi.prod.yaml)
+
+
 def test_every_backup_object_waits_for_what_it_names() -> None:
     p = preview("prod")
     plugin = resource(p, "Chart", "database-operator-barman-cloud").urn
@@ -127,6 +143,7 @@ def test_dev_installs_no_plugin_and_no_object_store() -> None:
     p = preview("dev")
     assert "plugin-barman-cloud" not in {h["chart"] for h in p.helm().values()}
     assert p.manifests("ObjectStore") == [] and "plugins" not in cluster_spec(p)
+    assert "allow-barman-cloud" not in {n["metadata"]["name"] for n in p.manifests("NetworkPolicy")}
 
 
 def test_existing_prod_objects_keep_their_identity_and_protection() -> None:
