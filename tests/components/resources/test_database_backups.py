@@ -59,7 +59,9 @@ def test_prod_archives_wal_through_the_plugin_into_the_clusters_object_store() -
     store = p.manifest("ObjectStore", "web-db-backups")
     assert store["metadata"]["namespace"] == p.manifest("Cluster", "web-db")["metadata"]["namespace"]
     assert "backup" not in spec  # in-tree barmanObjectStore goes away in CloudNativePG 1.31.0
-    leftovers = [f.name for f in p.manifest_files if "barmanObjectStore" in f.read_text()]
+    # Objects, not schemas: a CRD (when charts are expanded) still describes the in-tree field.
+    objects = [f for f in p.manifest_files if not f.name.startswith("customresourcedefinition-")]
+    leftovers = [f.name for f in objects if "barmanObjectStore" in f.read_text()]
     assert leftovers == []
 
 
