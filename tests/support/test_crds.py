@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.objects import barman_cloud, database
-from tests.support.crds import strict, violations
+from tests.support.crds import violations
 from tests.support.stacks import stack_app
 
 
@@ -45,15 +45,6 @@ def test_a_misspelt_or_invalid_field_is_reported_with_its_path(
     assert problem.startswith(reported), problem
 
 
-def test_preserve_unknown_fields_and_int_or_string_follow_kubernetes() -> None:
-    open_object = {
-        "type": "object",
-        "properties": {"a": {"type": "string"}},
-        "x-kubernetes-preserve-unknown-fields": True,
-    }
-    schema = strict(
-        {"type": "object", "properties": {"open": open_object, "port": {"x-kubernetes-int-or-string": True}}}
-    )
-    assert "additionalProperties" not in schema["properties"]["open"]
-    assert schema["additionalProperties"] is False
-    assert schema["properties"]["port"]["anyOf"] == [{"type": "integer"}, {"type": "string"}]
+def test_a_kind_no_upstream_crd_defines_is_an_error_not_a_pass() -> None:
+    with pytest.raises(AssertionError, match="no CRD"):
+        violations({"apiVersion": "example.dev/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}})
