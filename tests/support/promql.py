@@ -17,7 +17,9 @@ _GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([
 _VARIABLES = re.compile(r"\$\{?\w+\}?")
 _OFFSET = re.compile(r"\boffset\s+-?\w+")
 _IDENTIFIER = re.compile(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?")
-_KEYWORDS = frozenset({"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset"})
+_KEYWORDS = frozenset(
+    {"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset", "on", "ignoring", "group_left", "group_right"}
+)
 
 
 def metric_names(expr: str) -> set[str]:
