@@ -33,6 +33,7 @@ from grafana_foundation_sdk.builders.dashboard import (
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import (
+    FieldTextAlignment,
     GraphThresholdsStyleMode,
     LegendDisplayMode,
     LegendPlacement,
@@ -83,6 +84,7 @@ TIME_FROM = "now-6h"
 # "All" of a $color / $version variable matches every value, and series without the label (rolling).
 ALL_VALUES = ".*"
 OK, WARN, BAD = "green", "orange", "red"
+STATE_FILL_OPACITY = 70  # Grafana's default for state timelines
 
 
 def dashboard_uid(app: str, kind: str) -> str:
@@ -281,6 +283,8 @@ def table(
         .height(PANEL_HEIGHT)
         .datasource(PROMETHEUS)
         .targets(list(queries))
+        .align(FieldTextAlignment.AUTO)
+        .inspect(False)
     )
 
 
@@ -305,6 +309,8 @@ def state_timeline(
         .mappings([value_map(states)])
         .show_value(VisibilityMode.AUTO)
         .merge_values(True)
+        .fill_opacity(STATE_FILL_OPACITY)
+        .line_width(0)
     )
 
 
