@@ -201,24 +201,26 @@ def test_database_metrics_gone_pages(alerting_stack: AlertingStack) -> None:
 
 
 def assert_traffic_carries_the_rules_labels(stack: AlertingStack) -> None:
-    """Traffic is scraped with the labels the rules select on (job, namespace), from the active color."""
+    """Traffic is scraped with the labels the rules select on (job, namespace), from both colors."""
     app, namespace = stack.settings.app.name, stack.settings.app_namespace
     by = "job, namespace, service, pod, greenlight_dev_color"
     query = f"sum by ({by}) (http_requests_total{{{app_selector(app, namespace)}}})"
+
+    def every_color() -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = stack.prometheus.api("/api/v1/query", query=query)["data"]["result"]
+        return result if len(result) == len(stack.services) else []
+
     series = wait_until(
-        lambda: stack.prometheus.api("/api/v1/query", query=query)["data"]["result"],
+        every_color,
         TARGETS_UP_TIMEOUT,
-        "app traffic scraped with the rules' labels",
+        "app traffic of every color scraped with the rules' labels",
         stack.prometheus.targets,
     )
-    assert [s["metric"] for s in series] == [
-        {
-            "job": app,
-            "namespace": namespace,
-            **stack.service_labels,
-            "greenlight_dev_color": stack.settings.release.active_color,
-        }
+    expected = [
+        {"job": app, "namespace": namespace, **labels, "greenlight_dev_color": color}
+        for color, labels in stack.service_labels.items()
     ]
+    assert sorted((s["metric"] for s in series), key=str) == sorted(expected, key=str)
 
 
 def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> None:
