@@ -4,8 +4,8 @@ the users see it), and the promotion gate's verdicts.
 What is observable without extra exporters: the colors' own request series (podTargetLabels put color
 and version on them), and kube-state-metrics' Job metrics for the gate Jobs (kube_job_status_succeeded,
 kube_job_status_failed, kube_job_status_start_time; labels namespace and job_name, kube-state-metrics
-docs/metrics/workload/job-metrics.md). The HTTPRoute's configured weight is not exported by anything
-installed, so the configured value is drawn as a line over the measured share.
+docs/metrics/workload/job-metrics.md). Nothing installed exports the HTTPRoute's configured weights,
+so the canary weight shows as what it does: each color's measured share of the requests.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from components.settings import AppSpec
 
 KIND = "release"
 GATE_QUANTILE = 0.99  # the gate judges p99 (components/objects/gate.py)
-PERCENT = 100
 # succeeded - failed of a gate Job (backoffLimit 0: at most one of each).
 GATE_VERDICTS = {"1": ("passed", kit.OK), "0": ("running", kit.WARN), "-1": ("failed", kit.BAD)}
 COLOR_LEGEND = f"{{{{{COLOR}}}}}"
@@ -51,20 +50,18 @@ def traffic_share(selector: str) -> str:
 
 
 def _share_panel(spec: AppSpec, selector: str) -> Any:
-    release = spec.release
-    if release.strategy == "canary":
-        note = f"The HTTPRoute sends {release.canary_weight}% to the canary (the dashed line)."
-        limits = kit.limit_lines(release.canary_weight / PERCENT)
+    # The configured weight is left out on purpose: a canary step then changes the HTTPRoute and
+    # nothing else (tests/components/resources/test_release_canary.py); `kubectl get httproute` shows it.
+    if spec.release.strategy == "canary":
+        note = "Canary: the idle color's share follows the HTTPRoute's weight (release.canaryWeight)."
     else:
         note = "Blue-green: the live color takes the users; the idle one only preview and gate checks."
-        limits = None
     return kit.timeseries(
         ReleasePanel.SHARE,
         "Share of requests by color",
         f"Which color the users reach, measured from the requests each color served. {note}",
         "percentunit",
         [kit.prom(traffic_share(selector), COLOR_LEGEND)],
-        limits=limits,
     )
 
 

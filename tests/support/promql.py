@@ -18,7 +18,8 @@ _VARIABLES = re.compile(r"\$\{?\w+\}?")
 _OFFSET = re.compile(r"\boffset\s+-?\w+")
 _IDENTIFIER = re.compile(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?")
 _KEYWORDS = frozenset(
-    {"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset", "on", "ignoring", "group_left", "group_right"}
+    {"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset"}
+    | {"on", "ignoring", "group_left", "group_right"}  # vector matching, with or without a label list
 )
 
 

@@ -35,7 +35,8 @@ def _panel(model: dict[str, Any], panel_id: int) -> dict[str, Any]:
 
 
 def test_each_stack_ships_the_dashboards_its_app_has() -> None:
-    assert set(mixin.app_dashboards(PROD)) == {"web-service.json", "web-release.json", "web-database.json", "web-logs.json"}
+    everything = {"web-service.json", "web-release.json", "web-database.json", "web-logs.json"}
+    assert set(mixin.app_dashboards(PROD)) == everything
     # dev: rolling updates (no colors, no release dashboard), a database without backups.
     assert set(mixin.app_dashboards(DEV)) == {"web-service.json", "web-database.json", "web-logs.json"}
     no_database = dataclasses.replace(DEV, database=dataclasses.replace(DEV.database, enabled=False))
@@ -111,16 +112,11 @@ def test_burn_rates_are_in_units_of_the_budget() -> None:
     assert lines == [1, 3, 6, 14.4]  # the SRE workbook's burn rates
 
 
-def _canary(spec: AppSpec, weight: int) -> AppSpec:
-    return dataclasses.replace(spec, release=dataclasses.replace(spec.release, strategy="canary", canary_weight=weight))
-
-
-def test_the_release_dashboard_draws_the_configured_canary_weight() -> None:
-    share = dashboards_release.ReleasePanel.SHARE
-    blue_green = _panel(mixin.app_dashboards(PROD)["web-release.json"], share)
-    assert "thresholds" not in blue_green["fieldConfig"]["defaults"]
-    canary = _panel(mixin.app_dashboards(_canary(PROD, 20))["web-release.json"], share)
-    assert canary["fieldConfig"]["defaults"]["thresholds"]["steps"][-1]["value"] == 0.2
+def test_the_release_dashboard_measures_each_colors_share_of_requests() -> None:
+    share = _panel(mixin.app_dashboards(PROD)["web-release.json"], dashboards_release.ReleasePanel.SHARE)
+    [target] = share["targets"]
+    assert "ignoring (greenlight_dev_color) group_left" in target["expr"]
+    assert share["fieldConfig"]["defaults"]["unit"] == "percentunit"
 
 
 def test_the_gate_panels_select_the_gate_jobs_the_release_creates() -> None:

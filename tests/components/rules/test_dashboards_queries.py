@@ -79,7 +79,7 @@ def test_every_logql_target_parses_with_grafanas_logql_grammar(stack: str) -> No
     pairs = list(interpolated(stack, "loki"))
     assert pairs
     errors = syntax_errors([text for _, text in pairs])
-    failures = [f"{target.where}: {error}\n  {text}" for (target, text), error in zip(pairs, errors) if error]
+    failures = [f"{t.where}: {error}\n  {text}" for (t, text), error in zip(pairs, errors, strict=True) if error]
     assert not failures, "\n".join(failures)
 
 
