@@ -109,6 +109,8 @@ def assert_pages_through_pagerduty(stack: AlertingStack, page: Notification, sin
     trigger = stack.receiver.wait_for(pagerduty_event("trigger", summary=summary), 10, "PagerDuty trigger", since)
     assert trigger.body["routing_key"] == E2E_PAGERDUTY_ROUTING_KEY
     assert trigger.body["links"][0]["href"] == page.body["commonAnnotations"]["runbook_url"]
+    # Alertmanager's default PagerDuty details list every annotation: the dashboard link reaches the pager.
+    assert page.body["commonAnnotations"]["dashboard_url"] in trigger.body["payload"]["custom_details"]["firing"]
     return trigger
 
 
