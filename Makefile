@@ -10,13 +10,14 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 
 CHECKOV_VENV ?= .venv-checkov
 MERMAID_DIR := tests/support/mermaid
+LOGQL_DIR := tests/support/logql_parser
 
 SCAN_STACKS ?= dev staging prod
 # pip-audit asks the package index for advisories; GitHub CI passes --strict so an unaudited package fails.
 PIP_AUDIT_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov-venv mermaid-deps render test lint typecheck unit scan secrets clean
+.PHONY: help venv checkov-venv mermaid-deps logql-deps render test lint typecheck unit scan secrets clean
 
 help: ## list the targets
 	@echo "greenlight: make TARGET"
@@ -44,11 +45,20 @@ $(MERMAID_DIR)/node_modules/.installed: $(MERMAID_DIR)/package-lock.json
 		npm ci --prefix $(MERMAID_DIR) --no-audit --no-fund --silent && touch $@; \
 	else echo "== npm not found: the README diagram check will skip (CI=true: fail)"; fi
 
+# Grafana's LogQL grammar parses the dashboards' LogQL in make test (no Loki binary exists here); without npm that test skips.
+$(LOGQL_DIR)/node_modules/.installed: $(LOGQL_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "== installing Grafana's LogQL grammar into $(LOGQL_DIR)/node_modules (npm ci, pinned by package-lock.json)"; \
+		npm ci --prefix $(LOGQL_DIR) --no-audit --no-fund --silent && touch $@; \
+	else echo "== npm not found: the dashboards' LogQL check will skip (CI=true: fail)"; fi
+
 venv: $(VENV)/.installed ## create .venv with the pinned dependencies
 
 checkov-venv: $(CHECKOV_VENV)/.installed ## create .venv-checkov (make test and make scan install it when needed)
 
 mermaid-deps: $(MERMAID_DIR)/node_modules/.installed ## npm ci in tests/support/mermaid (make test installs it when needed)
+
+logql-deps: $(LOGQL_DIR)/node_modules/.installed ## npm ci in tests/support/logql_parser (make test installs it when needed)
 
 render: venv ## offline preview + render of RENDER_STACKS (dev prod) with the policy pack, into build/rendered
 	@for stack in $(RENDER_STACKS); do \
@@ -67,7 +77,7 @@ typecheck: venv ## mypy
 	@echo "== mypy"
 	$(PY) -m mypy components policies/greenlight_policies offline app/greenlight_app scripts
 
-unit: venv checkov-venv mermaid-deps ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
+unit: venv checkov-venv mermaid-deps logql-deps ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
 	@echo "== pytest with coverage, the real judges included (about 5 minutes on 2 cores)"
 	$(PY) -m pytest --cov --cov-report=term
 
@@ -92,4 +102,4 @@ secrets: venv ## the secrets STACK needs, which are missing, and the commands to
 	$(PY) -m scripts.secrets $(STACK)
 
 clean: ## remove build output and tool caches
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage $(MERMAID_DIR)/node_modules
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage $(MERMAID_DIR)/node_modules $(LOGQL_DIR)/node_modules

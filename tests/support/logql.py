@@ -2,8 +2,7 @@
 
 No Loki binary can be installed on these machines (no registry ships one), so dashboards' LogQL is
 parsed, not executed. The grammar is the one Grafana's Loki query editor validates queries with,
-generated from Loki's own pkg/logql/syntax/syntax.y. `npm ci --prefix tests/support/logql_parser`
-installs it (.ci/run does).
+generated from Loki's own pkg/logql/syntax/syntax.y. `make logql-deps` installs it (`make test` does).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ PARSER_DIR = Path(__file__).resolve().parent / "logql_parser"
 PARSER_SCRIPT = PARSER_DIR / "check.mjs"
 GRAMMAR_PACKAGE = PARSER_DIR / "node_modules" / "@grafana" / "lezer-logql"
 PARSE_TIMEOUT_SECONDS = 60
-INSTALL = "npm ci --prefix tests/support/logql_parser"
+INSTALL = "make logql-deps"  # npm ci --prefix tests/support/logql_parser
 
 
 def syntax_errors(queries: Sequence[str]) -> list[str | None]:
