@@ -8,7 +8,6 @@ keywords or numbers. Good enough for the expressions this repository writes, and
 from __future__ import annotations
 
 import re
-from typing import Any
 
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
 _MATCHERS = re.compile(r"\{[^{}]*\}")
@@ -38,8 +37,3 @@ def metric_names(expr: str) -> set[str]:
             continue  # functions and aggregations are followed by "("
         names.add(name)
     return names
-
-
-def prometheus_queries(dashboard: dict[str, Any]) -> list[str]:
-    """Every PromQL target of a Grafana dashboard model."""
-    return [t["expr"] for p in dashboard["panels"] for t in p["targets"] if t["datasource"]["type"] == "prometheus"]
