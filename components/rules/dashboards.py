@@ -18,6 +18,7 @@ from components.rules import dashboards_kit as kit
 from components.rules import dashboards_logs as logs
 from components.rules import dashboards_release as release
 from components.rules import dashboards_service as service
+from components.rules.database import DATABASE_DEGRADED, DATABASE_DOWN
 from components.rules.slo import FAST_BURN_ALERT, SLOW_BURN_ALERT
 from components.settings import AppSpec
 
@@ -40,7 +41,8 @@ ALERT_PANELS: dict[str, PanelRef] = {
     "AppNoTargetsUp": PanelRef(service.KIND, service.ServicePanel.TARGETS),
     "PodCrashLooping": PanelRef(service.KIND, service.ServicePanel.WAITING),
     "PodRestartingFrequently": PanelRef(service.KIND, service.ServicePanel.RESTARTS),
-    "DatabaseDown": PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
+    DATABASE_DOWN: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
+    DATABASE_DEGRADED: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
 }
 
 

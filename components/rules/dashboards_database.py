@@ -22,7 +22,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from components.contract import DATABASE_JOB, database_cluster_name
+from components.contract import CNPG_POSTGRES_UP, DATABASE_JOB, DATABASE_ROLE, database_cluster_name
 from components.rules import dashboards_kit as kit
 from components.settings import AppSpec
 
@@ -30,6 +30,9 @@ KIND = "database"
 PLUGIN_PREFIX = "barman_cloud_cloudnative_pg_io"
 SECONDS_TO_MS = 1000  # Grafana's dateTime units take milliseconds
 NEVER = {"0": ("never", kit.OK)}
+# Pod and role (primary or replica: the PodMonitor copies the pod label cnpg.io/instanceRole).
+BY_INSTANCE = f"pod, {DATABASE_ROLE}"
+INSTANCE = f"{{{{pod}}}} ({{{{{DATABASE_ROLE}}}}})"
 
 
 class DatabasePanel(IntEnum):
@@ -68,11 +71,12 @@ def _health_panels(spec: AppSpec, db: str) -> list[Any]:
             DatabasePanel.POSTGRES_UP,
             "PostgreSQL up per instance",
             "cnpg_collector_up: 1 while PostgreSQL answers the instance manager; `up`: whether Prometheus "
-            "reaches the exporter at all. DatabaseDown pages from these.",
+            "reaches the exporter at all. DatabaseDown pages when the primary's is not 1; DatabaseDegraded "
+            "warns when fewer instances than configured answer.",
             "short",
             kit.refs(
-                kit.prom(f"min by (pod) (cnpg_collector_up{{{db}}})", "PostgreSQL {{pod}}"),
-                kit.prom(f"min by (pod) (up{{{db}}})", "exporter {{pod}}"),
+                kit.prom(f"min by ({BY_INSTANCE}) ({CNPG_POSTGRES_UP}{{{db}}})", f"PostgreSQL {INSTANCE}"),
+                kit.prom(f"min by ({BY_INSTANCE}) (up{{{db}}})", f"exporter {INSTANCE}"),
             ),
             width=kit.HALF + kit.QUARTER,
         ),
