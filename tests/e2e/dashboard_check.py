@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.contract import COLOR
@@ -44,6 +44,7 @@ class Problem:
 class Evaluation:
     queries: int = 0
     series: int = 0
+    targets: set[str] = field(default_factory=set)  # Target.where of each target sent to Prometheus
 
 
 class DashboardChecker:
@@ -124,6 +125,7 @@ class DashboardChecker:
         if unknown:
             return [Problem(where, expr, f"reads {sorted(unknown)}, which nothing exports or records")]
         answer = self.query(expr, target, time_range, end)
+        self.evaluation.targets.add(target.where)
         if answer.get("status") != "success":
             return [Problem(where, expr, f"Prometheus error: {answer.get('errorType')}: {answer.get('error')}")]
         result = answer["data"]["result"]

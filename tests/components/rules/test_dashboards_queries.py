@@ -6,6 +6,7 @@ Whether the PromQL also returns data is proven on a real Prometheus in tests/e2e
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,22 @@ def test_variables_are_written_the_way_grafana_writes_them() -> None:
     )
     with pytest.raises(KeyError, match="colour"):
         grafana.interpolate('up{c=~"$colour"}', model, {"color": "blue"}, DEFAULT_RANGE)
+
+
+# --- what the end-to-end evaluation covers ----------------------------------------------------
+
+
+def _promql(spec: AppSpec) -> set[str]:
+    return {t.expr for m in app_dashboards(spec).values() for t in grafana.targets(m) if t.datasource == "prometheus"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_the_other_stacks_queries_are_prods_with_their_namespace_and_slo(stack: str) -> None:
+    """tests/e2e/test_dashboards_e2e.py runs prod's dashboards on a real Prometheus. The other stacks'
+    queries differ only in the namespace and the SLO's budget, so that run covers them too; a query
+    only another stack has would fail here, and needs the e2e to cover it."""
+    prod, spec = stack_app("prod"), stack_app(stack)
+    alerting = dataclasses.replace(spec.alerting, availability_objective=prod.alerting.availability_objective)
+    as_prod = dataclasses.replace(spec, namespace=prod.namespace, alerting=alerting)
+    assert _promql(spec) != _promql(as_prod)  # the namespace and the budget are in the queries
+    assert _promql(as_prod) <= _promql(prod)
