@@ -32,6 +32,9 @@ from components.settings import cron
 
 DATABASE_DOWN = "DatabaseDown"
 DATABASE_DEGRADED = "DatabaseDegraded"
+WAL_ARCHIVING_FAILING = "DatabaseWALArchivingFailing"
+BACKUP_TOO_OLD = "DatabaseBackupTooOld"
+RECOVERY_WINDOW_OUT_OF_RETENTION = "DatabaseRecoveryWindowOutOfRetention"
 # Alert label naming the CloudNativePG Cluster. Not `cluster`: kube-prometheus uses that for the
 # Kubernetes cluster in multi-cluster setups (CloudNativePG's own chart alerts use `cnpg_cluster` too).
 CLUSTER_LABEL = "cnpg_cluster"
@@ -141,7 +144,7 @@ def wal_archiving_failing(app: AppScope) -> Alert:
     """Fires while PostgreSQL's archiver keeps failing: every retry since the last success failed."""
     sel = database_selector(app.app, app.namespace)
     return Alert(
-        name="DatabaseWALArchivingFailing",
+        name=WAL_ARCHIVING_FAILING,
         labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
         expr=(
             f"({ARCHIVER_LAST_FAILED}{{{sel}}} > {ARCHIVER_LAST_ARCHIVED}{{{sel}}})\n"
@@ -165,7 +168,7 @@ def backup_too_old(app: AppScope, schedule: str) -> Alert:
     limit = backup_age_limit_seconds(schedule)
     newest = f"max by ({BY_CLUSTER}) ({LAST_BACKUP}{{{sel}}} > 0)"
     return Alert(
-        name="DatabaseBackupTooOld",
+        name=BACKUP_TOO_OLD,
         labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
         expr=f"time() - {newest} > {limit}\nor\n(max by ({BY_CLUSTER}) ({CNPG_POSTGRES_UP}{{{sel}}}) unless {newest})",
         for_=BACKUP_ALERT_FOR,
@@ -189,7 +192,7 @@ def recovery_window_out_of_retention(app: AppScope, retention: str, schedule: st
     earlier = f"max by ({BY_CLUSTER}) ({FIRST_RECOVERABILITY_POINT}{{{sel}}} offset {SHRINK_LOOKBACK} > 0)"
     lookback = duration_ms(SHRINK_LOOKBACK) // 1000
     return Alert(
-        name="DatabaseRecoveryWindowOutOfRetention",
+        name=RECOVERY_WINDOW_OUT_OF_RETENTION,
         labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
         expr=(
             f"time() - {first} > {keep + slack}\n"
