@@ -110,9 +110,11 @@ EXCEPTIONS: tuple[ChartException, ...] = (
     *_digest(BARMAN_CLOUD_DEPLOYMENT, "image.tag (the chart takes no digest: tag@sha256:...)"),
     ChartException("min-replicas", *BARMAN_CLOUD_DEPLOYMENT, "the plugin serves CNPG-I on its elected leader only "
                    "(plugin-barman-cloud internal/cnpgi/operator/manager.go adds the gRPC server as a leader-elected "
-                   "runnable), so a second replica would never turn ready; WAL archiving and base backups run in "
-                   "each instance's sidecar, not in this Deployment", "upstream: a plugin that serves from every "
-                   "replica"),
+                   "runnable), so a second replica would never turn ready and would hold every drain (its budget "
+                   "counts it as disrupted); WAL archiving and base backups run in each instance's sidecar, and "
+                   "the pod leaves a lost node after 30s (tolerations), because the operator reconciles no "
+                   "Cluster, failover included, while the plugin does not answer (README, Failure domains)",
+                   "upstream: a plugin that serves from every replica"),
     ChartException("rollback-plan", *BARMAN_CLOUD_DEPLOYMENT, f"strategy Recreate: {BARMAN_CLOUD_TEMPLATE} (its "
                    "comment: the operator does not support RollingUpdate for plugins yet)", "upstream: an "
                    "updateStrategy the template uses"),
