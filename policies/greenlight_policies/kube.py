@@ -20,17 +20,22 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template", "spec"),
     "StatefulSet": ("spec", "template", "spec"),
     "DaemonSet": ("spec", "template", "spec"),
+    # Rarely registered by hand, but they run pods as surely as a Deployment: judged the same way.
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
 WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
 RUN_TO_COMPLETION_KINDS = ("Job", "CronJob")  # no probes expected: they are meant to exit
-SCALABLE_KINDS = ("Deployment", "StatefulSet")
+SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+UNMANAGED_REPLICA_KINDS = ("ReplicaSet", "ReplicationController")  # no rollout, no rollback: a Deployment's job
 # Kubernetes defaults that matter when a field is left out (apps/v1 API reference).
 DEFAULT_REPLICAS = 1
 DEFAULT_REVISION_HISTORY_LIMIT = 10
 DEFAULT_NAMESPACE = "default"
+DEFAULT_SERVICE_ACCOUNT = "default"  # what the ServiceAccount admission plugin gives a pod that names none
 
 
 # Pulumi's sentinels for values not known until `pulumi up`.
@@ -120,6 +125,12 @@ class Workload:
     @property
     def long_running(self) -> bool:
         return self.kind not in RUN_TO_COMPLETION_KINDS
+
+    @property
+    def service_account(self) -> str:
+        """The pod's ServiceAccount (serviceAccount is the deprecated alias of serviceAccountName)."""
+        named = self.pod_spec.get("serviceAccountName") or self.pod_spec.get("serviceAccount")
+        return str(named or DEFAULT_SERVICE_ACCOUNT)
 
 
 def workload(resource_type: str, name: str, props: Any) -> Workload | None:

@@ -14,6 +14,8 @@ import pytest
 from offline.analyzer import PolicyPack, Remediation, Violation
 from offline.engine import Resource
 from offline.stackconfig import StackConfig, UsageError
+from tests.support.policy_cases_access import ACCESS_CASES
+from tests.support.policy_cases_exposure import EXPOSURE_CASES
 from tests.support.policy_cases_stack import STACK_CASES
 from tests.support.policy_cases_workloads import WORKLOAD_CASES
 from tests.support.policy_edits import (
@@ -66,7 +68,7 @@ def evaluator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evaluator]:
 # -- changes: each breaks (or bends) exactly one rule ---------------------------------------------------
 
 
-CASES: dict[str, list[Case]] = {**WORKLOAD_CASES, **STACK_CASES}
+CASES: dict[str, list[Case]] = {**WORKLOAD_CASES, **STACK_CASES, **ACCESS_CASES, **EXPOSURE_CASES}
 
 ALL_CASES = [pytest.param(policy, case, id=f"{policy}: {case.id}") for policy, cases in CASES.items() for case in cases]
 
