@@ -54,8 +54,9 @@ def overlapping_budgets(args: StackValidationArgs, _: Mapping[str, Any]) -> Iter
     for o in stack.in_order(budgets_of):
         budgets = budgets_of[o]
         if len(budgets) > 1 and not parked(stack, o):
+            pods = "the pod is" if o.kind == "Pod" else "its pods are"
             yield (
-                f"{o.kind} {o.name}: its pods are selected by {len(budgets)} PodDisruptionBudgets "
+                f"{o.kind} {o.name}: {pods} selected by {len(budgets)} PodDisruptionBudgets "
                 f"({', '.join(p.name for p in budgets)}); the eviction API refuses to evict a pod under more than "
                 "one, so node drains stall. Keep one budget per pod: narrow the selectors or delete the extra one.",
                 o.urn,

@@ -61,7 +61,7 @@ def node_port(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
     ports = [str(int(p)) for p in given if isinstance(p, (int, float)) and p]
     which = f"port {', '.join(ports)}" if ports else "a port"
     yield (
-        f"Service {resource.resource_name} is type NodePort: it opens {which} on every node, past the Ingress and its "
+        f"Service {resource.name} is type NodePort: it opens {which} on every node, past the Ingress and its "
         f'TLS; use type ClusterIP behind the Ingress, or annotate it {ALLOW_NODE_PORT_ANNOTATION}: "true" after a '
         "security review."
     )
@@ -73,7 +73,7 @@ def external_ips(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
     ips = resource.spec.get("externalIPs") or []
     if ips and not is_unknown(ips):
         yield (
-            f"Service {resource.resource_name} claims externalIPs {', '.join(map(str, ips))}: traffic to those "
+            f"Service {resource.name} claims externalIPs {', '.join(map(str, ips))}: traffic to those "
             "addresses is captured on every node (CVE-2020-8554); remove spec.externalIPs and expose it through "
             "the Ingress."
         )
@@ -98,7 +98,7 @@ def _uncovered_hosts(spec: Mapping[str, Any], tls: list[dict[str, Any]]) -> list
 def ingress_without_tls(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
     if resource.kind != "Ingress":
         return
-    where = f"Ingress {resource.resource_name}"
+    where = f"Ingress {resource.name}"
     tls = [t for t in resource.spec.get("tls") or [] if isinstance(t, dict)]
     if not tls:
         yield f"{where} serves plain HTTP: add spec.tls with its hosts and a certificate Secret (cert-manager)."
