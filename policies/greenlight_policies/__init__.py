@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from greenlight_policies import (
     budgets,
+    charts,
     configmaps,
     durability,
     host,
@@ -42,6 +43,7 @@ def all_policies() -> list[Policy]:
         *reliability.POLICIES,
         *budgets.POLICIES,
         *observability.POLICIES,
+        *charts.POLICIES,
     ]
 
 
