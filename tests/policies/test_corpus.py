@@ -1,0 +1,130 @@
+"""A corpus of non-compliant programs, kept apart from the policy cases: each changes one thing in a real,
+compliant Pulumi program (corpus/twin/), runs through the offline preview's engine, and must be caught by
+the prod pack with a mandatory violation that names the problem; the twin itself passes clean. Several
+cases register their object through Kubernetes YAML: the pack judges what is deployed, whatever
+registered it. Every object is also one the API server would accept (kubernetes-validate --strict): the
+pack, not the schema, is what stops them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from greenlight_policies import budgets, configmaps, host, identity, namespaces, services
+from kubernetes_validate import utils as kv_utils
+
+from offline.__main__ import main
+from offline.analyzer import PolicyPack, Remediation, Violation
+from offline.engine import Resource, plain, run_program
+from offline.stackconfig import load
+from tests.support.pack_answers import run_all
+from tests.support.preview import ROOT
+
+CORPUS = Path(__file__).parent / "corpus"
+TWIN = CORPUS / "twin"
+POLICIES = ROOT / "policies"
+PROD_CONFIG = POLICIES / "config" / "prod.json"
+CASES = yaml.safe_load((CORPUS / "noncompliant_programs.yaml").read_text())
+CUSTOM_GROUPS = ("monitoring.coreos.com/",)  # no schema in kubernetes-validate; the CRD tests judge these
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPack]:
+    with PolicyPack(POLICIES) as running:
+        yield running
+
+
+def judged(pack: PolicyPack, *overrides: str) -> tuple[list[Violation], list[Remediation], list[Resource]]:
+    """The twin (with `overrides`) run by the offline engine and judged by the prod pack."""
+    config = load(TWIN, "prod", list(overrides))
+    resources = run_program(TWIN, config)
+    pack.configure(PROD_CONFIG, config)
+    violations, remediations = run_all(pack, resources)
+    return violations, remediations, resources
+
+
+def name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else ""
+
+
+def kubernetes_objects(resources: list[Resource]) -> list[dict[str, Any]]:
+    """Every object registered, as the provider would send it (secret values as placeholders)."""
+    found = []
+    for r in resources:
+        inputs = plain(r.inputs, redact="placeholder")
+        if isinstance(inputs, dict) and inputs.get("apiVersion") and inputs.get("kind"):
+            found.append(inputs)
+    return found
+
+
+def schema_errors(objects: list[dict[str, Any]]) -> list[str]:
+    errors = []
+    for obj in objects:
+        if str(obj["apiVersion"]).startswith(CUSTOM_GROUPS):
+            continue
+        try:
+            kubernetes_validate.validate(obj, kv_utils.latest_version(), strict=True)
+        except kubernetes_validate.ValidationError as e:
+            errors.append(f"{obj['kind']} {obj['metadata']['name']}: {e.message} at {list(e.path)}")
+    return errors
+
+
+def test_the_corpus_is_as_large_as_promised_and_covers_every_new_policy() -> None:
+    ids = [case["id"] for case in CASES]
+    assert len(ids) >= 40 and len(set(ids)) == len(ids)
+    caught = {case["caught"]["policy"] for case in CASES}
+    modules = (budgets, configmaps, host, identity, namespaces, services)
+    assert {p.name for m in modules for p in m.POLICIES} <= caught
+
+
+def test_the_twin_passes_the_prod_pack_clean(pack: PolicyPack) -> None:
+    violations, remediations, resources = judged(pack)
+    assert [(v.policy, v.message) for v in violations] == []
+    assert remediations == []
+    objects = kubernetes_objects(resources)
+    assert len(objects) >= 15
+    assert schema_errors(objects) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_a_noncompliant_program_is_caught_naming_the_problem(pack: PolicyPack, case: dict[str, Any]) -> None:
+    violations, remediations, resources = judged(pack, f"twin:case={case['id']}")
+    caught = case["caught"]
+    found = [v for v in violations if v.policy == caught["policy"]]
+    assert found, f"{caught['policy']} did not fire; got {[(v.policy, v.message) for v in violations]}"
+    assert any(
+        v.level == "mandatory" and name_of(v.urn) == caught["resource"] and caught["says"] in v.message for v in found
+    ), [(v.level, name_of(v.urn), v.message) for v in found]
+    # One change: only the policies the case names fire, and nothing was left for remediation to fix.
+    assert {v.policy for v in violations} == {caught["policy"], *case.get("also", [])}
+    assert remediations == []
+    assert schema_errors(kubernetes_objects(resources)) == []
+
+
+def test_the_offline_preview_exits_1_on_a_case_and_0_on_the_twin() -> None:
+    def preview(*extra: str) -> tuple[int, dict[str, Any]]:
+        out = io.StringIO()
+        argv = ["preview", "--stack", "prod", "--cwd", str(TWIN), "--policy-pack", str(POLICIES)]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main([*argv, "--policy-pack-config", str(PROD_CONFIG), "--json", *extra])
+        return code, json.loads(out.getvalue())
+
+    code, report = preview()
+    assert (code, report["violations"]) == (0, [])
+    code, report = preview("--config", "twin:case=hostPort on the app container")
+    assert code == 1
+    assert [(v["policy"], v["level"]) for v in report["violations"]] == [("no-host-ports", "mandatory")]
+
+
+def test_a_case_the_corpus_does_not_have_is_an_error_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["preview", "--stack", "prod", "--cwd", str(TWIN), "--config", "twin:case=no such case"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'no such case' is not a case of noncompliant_programs.yaml" in err
