@@ -1,18 +1,25 @@
 """The compliant twin: a prod app of raw Kubernetes objects that the prod policy pack passes clean.
 
     python -m offline preview --stack prod --cwd tests/policies/corpus/twin --policy-pack policies \
-        --policy-pack-config policies/config/prod.json [--config "twin:case=<id>"]
+        --policy-pack-config policies/config/prod.json --charts tests/policies/corpus/twin/charts \
+        [--config "twin:case=<id>"]
 
 With `twin:case`, one case of ../noncompliant_programs.yaml changes one thing before the objects are
-registered; the pack must then report that case's violation (tests/policies/test_corpus.py).
+registered; the pack must then report that case's violation (tests/policies/test_corpus.py). With
+`twin:route` (yaml, yaml_v1, file, file_v1 or chart), the unchanged objects are registered that way
+instead of by their typed classes, and must pass clean just the same.
 """
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
-from twin_changes import apply, change_of
+from twin_changes import apply, change_of, routes, whole_app_by
 from twin_manifests import MONITORING, labels, manifests
 
 NAMESPACE = "shop"
@@ -45,6 +52,36 @@ def register(key: str, manifest: dict[str, Any]) -> None:
     getattr(module, kind)(key, opts=opts, **{snake(k): v for k, v in fields.items()})
 
 
+def manifest_file(manifests: list[dict[str, Any]]) -> str:
+    """The manifests as a file a user keeps beside the program (here a scratch file, removed at exit)."""
+    folder = tempfile.mkdtemp(prefix="twin-manifests-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "manifests.yaml"
+    path.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
+    return str(path)
+
+
+def register_elsewhere(route: str, manifests: list[dict[str, Any]], release_namespace: str | None) -> None:
+    """Objects a case moves out of the program, registered as the route (twin_changes.ROUTES) does."""
+    text = yaml.safe_dump_all(manifests, sort_keys=False)
+    if route == "yaml-v2":
+        k8s.yaml.v2.ConfigGroup("twin-yaml-v2", yaml=text)
+    elif route == "yaml-v1":
+        k8s.yaml.ConfigGroup("twin-yaml-v1", yaml=[text])
+    elif route == "file-v2":
+        k8s.yaml.v2.ConfigFile("twin-file-v2", file=manifest_file(manifests))
+    elif route == "file-v1":
+        k8s.yaml.ConfigFile("twin-file-v1", file=manifest_file(manifests))
+    else:  # the team's own chart, installed from its directory beside the program
+        k8s.helm.v4.Chart(
+            "web-extras",
+            chart="./charts/web-extras",
+            version="0.1.0",
+            namespace=release_namespace,
+            values={"objects": manifests},
+        )
+
+
 def charts() -> None:
     """The platform: kube-prometheus-stack (Alertmanager reads the config Secret), Loki, Alloy."""
     values = {"alertmanager": {"alertmanagerSpec": {"configSecret": "alertmanager-config"}}}
@@ -64,13 +101,16 @@ def charts() -> None:
 
 
 config = pulumi.Config("twin")
-case = config.get("case")
+case, route = config.get("case"), config.get("route")
 change = change_of(case) if case else {}
-objects = manifests(change.get("namespace", NAMESPACE))
+namespace = change.get("namespace", NAMESPACE)
+objects = manifests(namespace)
+if route:  # the compliant twin again, its objects (but the protected claim) registered by one other route
+    change = whole_app_by(route, [key for key in objects if key not in PROTECTED])
 apply(change, objects)
-in_yaml = {key: "v2" for key in change.get("yaml") or []} | {key: "v1" for key in change.get("yaml_v1") or []}
+moved = routes(change, objects)
 for key, manifest in objects.items():
-    if key not in in_yaml:
+    if key not in moved:
         register(key, manifest)
 k8s.core.v1.Secret(
     "web-credentials",
@@ -81,10 +121,7 @@ k8s.core.v1.Secret(
     },
     string_data={"DB_PASSWORD": config.require_secret("dbPassword")},
 )
-# The objects a case moves into YAML, as the manifest text a user keeps beside the program.
-moved = {form: [objects[key] for key, how in in_yaml.items() if how == form] for form in ("v1", "v2")}
-if moved["v2"]:
-    k8s.yaml.v2.ConfigGroup("twin-yaml-v2", yaml=yaml.safe_dump_all(moved["v2"], sort_keys=False))
-if moved["v1"]:
-    k8s.yaml.ConfigGroup("twin-yaml-v1", yaml=[yaml.safe_dump_all(moved["v1"], sort_keys=False)])
+for route in dict.fromkeys(moved.values()):
+    in_route = [objects[key] for key, how in moved.items() if how == route]
+    register_elsewhere(route, in_route, change.get("release_namespace", namespace))
 charts()

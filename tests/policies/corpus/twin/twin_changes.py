@@ -1,9 +1,11 @@
 """One corpus case's change, applied to the twin's manifests before anything is registered.
 
 A change is data (see ../noncompliant_programs.yaml): `add` objects, `set` or `drop` fields by dotted
-path (a number indexes a list; `set` merges into an existing mapping), `remove` objects, move objects
-into Kubernetes YAML (`yaml`: a yaml/v2 ConfigGroup; `yaml_v1`: the v1 one), or put the whole app in
-another `namespace`.
+path (a number indexes a list; `set` merges into an existing mapping), `remove` objects, or put the
+whole app in another `namespace`. Objects may also move out of the program, registered another way:
+`yaml` / `yaml_v1` (a yaml/v2 or v1 ConfigGroup of YAML text), `file` / `file_v1` (a yaml/v2 or v1
+ConfigFile of a manifest file) or `chart` (the team's own Helm chart, charts/web-extras, installed by a
+helm.v4.Chart in the app's namespace, or in `release_namespace` when the case gives one; null: none).
 """
 
 from __future__ import annotations
@@ -14,11 +16,20 @@ from typing import Any
 import yaml
 
 CORPUS = Path(__file__).resolve().parent.parent / "noncompliant_programs.yaml"
-OPERATIONS = ("add", "set", "drop", "remove", "yaml", "yaml_v1", "namespace")
+# How an object can reach the cluster besides its typed class: operation -> the route's name.
+ROUTES = {"yaml": "yaml-v2", "yaml_v1": "yaml-v1", "file": "file-v2", "file_v1": "file-v1", "chart": "chart"}
+OPERATIONS = ("add", "set", "drop", "remove", "namespace", "release_namespace", *ROUTES)
 
 
 class CaseError(Exception):
     """The corpus names an object or path the twin does not have: the case is wrong, not the pack."""
+
+
+def whole_app_by(operation: str, keys: list[str]) -> dict[str, Any]:
+    """The change that registers every object of `keys` by one route (ROUTES), and changes nothing else."""
+    if operation not in ROUTES:
+        raise CaseError(f"twin:route {operation!r} is not a route; use {', '.join(ROUTES)}")
+    return {operation: keys}
 
 
 def change_of(case_id: str) -> dict[str, Any]:
@@ -79,6 +90,18 @@ def apply(change: dict[str, Any], objects: dict[str, dict[str, Any]]) -> None:
     for key in change.get("remove") or []:
         _object(objects, key)
         del objects[key]
+
+
+def routes(change: dict[str, Any], objects: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Object key -> the route (ROUTES) that registers it, for the objects the case moves out of the program."""
+    moved: dict[str, str] = {}
+    for operation, route in ROUTES.items():
+        for key in change.get(operation) or []:
+            _object(objects, key)
+            if key in moved:
+                raise CaseError(f"object {key!r} is moved twice ({moved[key]} and {route})")
+            moved[key] = route
+    return moved
 
 
 def _object(objects: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
