@@ -113,10 +113,13 @@ def test_registry_every_policy_has_metadata_and_both_kinds_of_case(evaluator: Ev
     assert set(CASES) == set(names)
 
 
-def test_policy_docs_have_a_section_per_policy(evaluator: Evaluator) -> None:
+def test_policy_docs_have_a_section_per_policy_with_its_fix(evaluator: Evaluator) -> None:
     readme = (POLICIES / "README.md").read_text()
     for p in evaluator.pack.info.policies:
         assert f"\n### {p.name}\n" in readme, p.name
+        section = readme.split(f"\n### {p.name}\n", 1)[1].split("\n### ", 1)[0]
+        assert section.lstrip().startswith(p.description), p.name
+        assert f"\nFix: {p.remediation_steps}\n" in section, p.name
 
 
 def test_chart_rendered_objects_are_judged_like_the_stacks_own(evaluator: Evaluator) -> None:
