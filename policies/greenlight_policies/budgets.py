@@ -17,7 +17,7 @@ from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from greenlight_policies.kube import SCALABLE_KINDS, is_unknown, selector_matches
+from greenlight_policies.kube import SCALABLE_KINDS, budget_selects, is_unknown
 from greenlight_policies.registry import Finding, Meta, stack_policy
 from greenlight_policies.reliability import amount, floor_replicas, parked
 from greenlight_policies.stackview import Obj, Stack
@@ -38,7 +38,7 @@ def coverage(stack: Stack) -> dict[Obj, list[Obj]]:
             if w is None or w.kind in NOT_DRAINED:
                 continue
             for pdb in stack.selecting("PodDisruptionBudget", w.pod_labels):
-                if pdb.namespace == w.namespace and selector_matches(pdb.spec.get("selector"), w.pod_labels):
+                if pdb.namespace == w.namespace and budget_selects(pdb.type, pdb.spec.get("selector"), w.pod_labels):
                     found[pdb].append(o)
         return found
 

@@ -177,6 +177,17 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
     return True
 
 
+def budget_selects(resource_type: str, selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A PodDisruptionBudget's selector against a pod's labels (same namespace: the caller checks).
+
+    policy/v1 PodDisruptionBudgetSpec.selector: "A null selector selects no pods. An empty selector ({})
+    also selects no objects in policy/v1beta1, whereas in policy/v1 an empty selector matches every pod
+    in the namespace" (k8s.io/api/policy/v1/types.go)."""
+    if isinstance(selector, Mapping) and not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        return ":policy/v1beta1:" not in resource_type
+    return selector_matches(selector, labels)
+
+
 def service_selects(service_selector: Mapping[str, str] | None, pod_labels: Mapping[str, str]) -> bool:
     """A Service's plain map selector against pod labels (an empty selector selects no pods)."""
     return bool(service_selector) and all(pod_labels.get(k) == v for k, v in (service_selector or {}).items())

@@ -18,7 +18,7 @@ from greenlight_policies.kube import (
     SCALABLE_KINDS,
     UNMANAGED_REPLICA_KINDS,
     Workload,
-    selector_matches,
+    budget_selects,
 )
 from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, is_prod, stack_policy
 from greenlight_policies.stackview import Obj, Stack
@@ -88,7 +88,7 @@ def missing_disruption_budget(args: StackValidationArgs, config: Mapping[str, An
         budgets = [
             p
             for p in stack.selecting("PodDisruptionBudget", w.pod_labels)
-            if p.namespace == w.namespace and selector_matches(p.spec.get("selector"), w.pod_labels)
+            if p.namespace == w.namespace and budget_selects(p.type, p.spec.get("selector"), w.pod_labels)
         ]
         if not budgets:
             yield f"Deployment {w.name}: add a PodDisruptionBudget selecting its pods (e.g. maxUnavailable: 1).", o.urn

@@ -150,6 +150,13 @@ EXPOSURE_CASES: dict[str, list[Case]] = {
             text="selected by 2 PodDisruptionBudgets (web, pdb-extra)",
         ),
         Case(
+            "a namespace-wide budget (an empty selector selects every pod in policy/v1)",
+            lambda: changed(budget("pdb-all", {}, maxUnavailable=1)),
+            True,
+            where="blue",
+            text="selected by 2 PodDisruptionBudgets (web, pdb-all)",
+        ),
+        Case(
             "budgets over different pods",
             lambda: changed(
                 budget("pdb-extra", {"matchLabels": {"app.kubernetes.io/name": "other"}}, maxUnavailable=1)

@@ -17,6 +17,7 @@ from tests.support.policy_edits import (
     set_in,
     statefulset,
 )
+from tests.support.policy_edits_access import budget
 from tests.support.policy_fixtures import (
     ALERTMANAGER_YAML,
     changed,
@@ -137,6 +138,18 @@ STACK_CASES: dict[str, list[Case]] = {
                 set_in("pdb", lambda p: (p["spec"].pop("maxUnavailable"), p["spec"].__setitem__("minAvailable", 1)))
             ),
             False,
+        ),
+        Case(
+            "a namespace-wide budget (empty selector) covers it",
+            lambda: changed(drop("pdb"), budget("pdb-all", {}, maxUnavailable=1)),
+            False,
+        ),
+        Case(
+            "a budget without a selector covers nothing",
+            lambda: changed(set_in("pdb", lambda p: p["spec"].pop("selector"))),
+            True,
+            where="blue",
+            text="add a PodDisruptionBudget",
         ),
     ],
     "rollback-plan": [
