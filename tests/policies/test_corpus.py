@@ -1,9 +1,10 @@
 """A corpus of non-compliant programs, kept apart from the policy cases: each changes one thing in a real,
 compliant Pulumi program (corpus/twin/), runs through the offline preview's engine, and must be caught by
-the prod pack with a mandatory violation that names the problem; the twin itself passes clean. Several
-cases register their object through Kubernetes YAML: the pack judges what is deployed, whatever
-registered it. Every object is also one the API server would accept (kubernetes-validate --strict): the
-pack, not the schema, is what stops them."""
+the prod pack with a mandatory violation that names the problem; the twin itself passes clean. Many
+cases register their object another way than its typed class (a yaml ConfigGroup or ConfigFile, v1 and
+v2, or the team's own Helm chart, expanded by the real helm): the pack judges what is deployed, whatever
+registered it, and the twin passes clean by each route too. Every object is also one the API server
+would accept (kubernetes-validate --strict): the pack, not the schema, is what stops them."""
 
 from __future__ import annotations
 
