@@ -87,6 +87,17 @@ CNPG_POSTGRES_UP = "cnpg_collector_up"
 CNPG_CLUSTER_METRIC_LABEL = "cluster"
 
 
+def database_selector(app: str, namespace: str) -> str:
+    """Label matchers for the series of the app's database instances: CloudNativePG names instance pods
+    `<cluster>-<serial>`, and the PodMonitor keeps the pod name (so two apps in one namespace stay apart)."""
+    return f'job="{DATABASE_JOB}", namespace="{namespace}", pod=~"{database_cluster_name(app)}-[0-9]+"'
+
+
+# How often the Barman Cloud plugin applies retention and refreshes the recovery window its metrics
+# report: objects/barman_cloud.py sets it on the ObjectStore, rules/database.py allows for it.
+BACKUP_RETENTION_CHECK_SECONDS = 1800  # the ObjectStore CRD's default (retentionPolicyIntervalSeconds)
+
+
 # --- the monitoring stack (kube-prometheus-stack) ---
 # The Helm release name: kube-prometheus-stack names its Services after it and, with chart defaults,
 # selects ServiceMonitors, PodMonitors and PrometheusRules carrying `release: <this>`.

@@ -176,6 +176,30 @@ def cloudnative_pg(settings: Settings) -> dict[str, Any]:
     }
 
 
+# How long the Barman Cloud plugin's pod stays bound to a node that stopped answering. The operator
+# loads a Cluster's plugins before each reconcile and stops there when one does not answer
+# (cloudnative-pg internal/controller/cluster_controller.go), failover included; Kubernetes' default
+# (DefaultTolerationSeconds: 300 s) would hold a failover for five minutes when the plugin's node is lost.
+PLUGIN_NODE_LOSS_TOLERATION_SECONDS = 30
+NODE_LOSS_TAINTS = ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
+
+
+def barman_cloud_plugin(settings: Settings) -> dict[str, Any]:
+    """The Barman Cloud plugin's chart: its own securityContext defaults are already restricted (UID 10001).
+
+    Told: the pod labels, and a quick move off a lost node (PLUGIN_NODE_LOSS_TOLERATION_SECONDS). The
+    chart has no commonLabels, one replica (its gRPC server runs on the elected leader only), a
+    hard-coded Recreate strategy and an image.pullPolicy its template ignores;
+    policies/greenlight_policies/exceptions.py records each of those.
+    """
+    tolerations = [
+        {"key": taint, "operator": "Exists", "effect": "NoExecute",
+         "tolerationSeconds": PLUGIN_NODE_LOSS_TOLERATION_SECONDS}
+        for taint in NODE_LOSS_TAINTS
+    ]  # fmt: skip
+    return {"podLabels": owner_labels(settings), "tolerations": tolerations}
+
+
 def build_grafana_dashboard_reader(labels: dict[str, str]) -> dict[str, Any]:
     """The dashboards sidecar's ClusterRole: ConfigMaps in every namespace, and no Secret (checkov CKV2_K8S_5)."""
     return {

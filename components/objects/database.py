@@ -1,13 +1,14 @@
 """Pure builders of the app's PostgreSQL, run by the CloudNativePG operator, with backups in prod.
 
-``build_cluster``, ``build_scheduled_backup``, ``build_pod_monitor`` and the Secrets' shapes are pure;
-components/resources/database.py wires them (per app), and the operator chart's values
-(``operator_chart_values``) are installed once per stack by components/resources/postgres_operator.py.
+``build_cluster``, ``build_object_store``, ``build_scheduled_backup``, ``build_pod_monitor`` and the
+Secrets' shapes are pure; components/resources/database.py wires them (per app), and the operator and
+Barman Cloud plugin charts' values (``operator_chart_values``, barman_cloud.plugin_chart_values) are
+installed once per stack by components/resources/postgres_operator.py.
 
-Why in-tree ``barmanObjectStore`` and not the Barman Cloud plugin: the pinned operator (1.30.0)
-still supports it (its removal moved to 1.31.0, see the 1.30.0 release notes), and the plugin
-needs cert-manager plus a second operator install that greenlight does not manage. Moving to the
-plugin is a change of this module only: settings and the restore runbook keep their meaning.
+Backups go through the Barman Cloud plugin (objects/barman_cloud.py), not the in-tree
+``spec.backup.barmanObjectStore`` that CloudNativePG 1.31.0 removes: an ObjectStore per cluster, the
+Cluster's ``spec.plugins`` WAL archiver, ``ScheduledBackup`` with ``method: plugin``, and
+``externalClusters[].plugin`` for a point-in-time restore.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from components.contract import (
     database_cluster_name,
     database_url_secret_name,
 )
-from components.objects import chart_hardening
+from components.objects import barman_cloud, chart_hardening
 from components.objects.charts import CLOUDNATIVE_PG
 from components.objects.meta import Owner, standard_labels
 from components.settings import AppSpec, Settings
@@ -43,9 +44,10 @@ OPERATOR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": 
 DATABASE_NAME = "app"
 DATABASE_OWNER = "app"
 
-# Scraping: CNPG instance pods expose metrics on the container port named "metrics" (9187). The
-# PodMonitor sets `job="database"` and copies the pod's cnpg.io/instanceRole to `role`: DatabaseDown
-# (components/rules/database.py) asks whether the primary's PostgreSQL answers.
+# Scraping: CNPG instance pods expose metrics on the container port named "metrics" (9187), the
+# Barman Cloud plugin's included. The PodMonitor sets `job="database"` and copies the pod's
+# cnpg.io/instanceRole to `role`: DatabaseDown (components/rules/database.py) asks whether the primary's
+# PostgreSQL answers.
 METRICS_PORT_NAME = "metrics"
 METRICS_PORT = 9187
 CNPG_POD_ROLE_LABEL = "cnpg.io/podRole"
@@ -61,10 +63,15 @@ WAIT_FOR_READY = "condition=Ready"
 # initdb (or a restore) plus one pg_basebackup per replica; a large restore can take longer: raise it then.
 CLUSTER_READY_TIMEOUT = "30m"
 
-# Barman: gzip keeps WAL and base backups small at a modest CPU cost (CNPG: gzip, bzip2, snappy).
-BACKUP_COMPRESSION = "gzip"
-S3_ACCESS_KEY_ID = "ACCESS_KEY_ID"
-S3_SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY"  # noqa: S105 (a key name, not a secret)
+# Failure domains: instances spread over zones (at most one instance of skew; `required` holds an
+# instance Pending rather than put a second one in a zone) and, softly, over nodes.
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOST_KEY = "kubernetes.io/hostname"
+WHEN_UNSATISFIABLE = {"required": "DoNotSchedule", "preferred": "ScheduleAnyway"}
+# Honor: nodes with taints the instance does not tolerate (a lost zone's nodes are tainted unreachable,
+# cordoned nodes unschedulable) leave the skew count, so a lost zone does not block rebuilding an
+# instance in the zones left (Kubernetes: NodeInclusionPolicyInPodTopologySpread, default on since 1.26).
+NODE_TAINTS_POLICY = "Honor"
 
 
 def cluster_name(spec: AppSpec) -> str:
@@ -81,6 +88,11 @@ def url_secret_name(spec: AppSpec) -> str:
 
 def backup_secret_name(spec: AppSpec) -> str:
     return f"{cluster_name(spec)}-backup-s3"
+
+
+def object_store_name(spec: AppSpec) -> str:
+    """One ObjectStore per cluster (the plugin docs recommend one per cluster)."""
+    return f"{cluster_name(spec)}-backups"
 
 
 def rw_host(spec: AppSpec) -> str:
@@ -119,25 +131,6 @@ def _metadata(spec: AppSpec, name: str, component: str) -> dict[str, Any]:
     }
 
 
-def barman_object_store(spec: AppSpec, server_name: str) -> dict[str, Any]:
-    """Where base backups and WAL live, and the Secret keys that open it."""
-    backup = spec.database.backup
-    secret = backup_secret_name(spec)
-    store: dict[str, Any] = {
-        "destinationPath": backup.destination_path,
-        "serverName": server_name,
-        "s3Credentials": {
-            "accessKeyId": {"name": secret, "key": S3_ACCESS_KEY_ID},
-            "secretAccessKey": {"name": secret, "key": S3_SECRET_ACCESS_KEY},
-        },
-        "wal": {"compression": BACKUP_COMPRESSION},
-        "data": {"compression": BACKUP_COMPRESSION},
-    }
-    if backup.endpoint_url:  # empty: AWS S3
-        store["endpointURL"] = backup.endpoint_url
-    return store
-
-
 def _bootstrap(spec: AppSpec) -> dict[str, Any]:
     app_user = {
         "database": DATABASE_NAME,
@@ -153,8 +146,31 @@ def _bootstrap(spec: AppSpec) -> dict[str, Any]:
     return {"recovery": recovery}
 
 
+def instance_selector(spec: AppSpec) -> dict[str, str]:
+    """The labels CloudNativePG puts on a cluster's instance pods (not on its initdb/join Job pods)."""
+    return {CNPG_CLUSTER_LABEL: cluster_name(spec), CNPG_POD_ROLE_LABEL: "instance"}
+
+
+def topology_spread(spec: AppSpec) -> list[dict[str, Any]]:
+    """Instances across zones (hard where database.zoneSpread is required) and across nodes (soft)."""
+
+    def constraint(key: str, when: str) -> dict[str, Any]:
+        return {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": when,
+            "labelSelector": {"matchLabels": instance_selector(spec)},
+            "nodeTaintsPolicy": NODE_TAINTS_POLICY,
+        }
+
+    return [
+        constraint(ZONE_KEY, WHEN_UNSATISFIABLE[spec.database.zone_spread]),
+        constraint(HOST_KEY, WHEN_UNSATISFIABLE["preferred"]),
+    ]
+
+
 def build_cluster(spec: AppSpec) -> dict[str, Any]:
-    """The CNPG Cluster: instances, storage, resources, bootstrap, backups, and no operator PodMonitor."""
+    """The CNPG Cluster: instances, storage, resources, spread, bootstrap and the backup plugin."""
     db = spec.database
     name = cluster_name(spec)
     storage: dict[str, Any] = {"size": db.storage_size}
@@ -163,33 +179,36 @@ def build_cluster(spec: AppSpec) -> dict[str, Any]:
     res = db.resources
     cluster: dict[str, Any] = {
         "instances": db.instances,
-        # The default operand image is a "system" image, which bundles barman-cloud for backups.
         "storage": storage,
         "resources": {
             "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
             "limits": {"cpu": res.cpu_limit, "memory": res.memory_limit},
         },
-        # Spread instances over nodes so one node loss keeps a replica to promote.
-        "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname"},
+        # Never two instances on one node where it can be helped (preferred: a small cluster still runs).
+        "affinity": {"enablePodAntiAffinity": True, "topologyKey": HOST_KEY},
+        "topologySpreadConstraints": topology_spread(spec),
         "inheritedMetadata": {"labels": standard_labels(spec, name, "database", CNPG_OPERATOR_VERSION)},
         "bootstrap": _bootstrap(spec),
-        # Our own PodMonitor (build_pod_monitor) sets job="database"; the operator's would not.
-        "monitoring": {"enablePodMonitor": False},
+        # No `monitoring.enablePodMonitor` (deprecated in 1.30): our own PodMonitor sets job="database".
     }
     if db.backup.enabled:
-        cluster["backup"] = {
-            "barmanObjectStore": barman_object_store(spec, backup_server_name(spec)),
-            "retentionPolicy": db.backup.retention,
-        }
+        cluster["plugins"] = [barman_cloud.wal_archiver(object_store_name(spec), backup_server_name(spec))]
     if db.restore.enabled:
-        source = db.restore.source_cluster
-        cluster["externalClusters"] = [{"name": source, "barmanObjectStore": barman_object_store(spec, source)}]
+        source = barman_cloud.recovery_source(object_store_name(spec), db.restore.source_cluster)
+        cluster["externalClusters"] = [source]
     metadata = {**_metadata(spec, name, "database"), "annotations": {WAIT_FOR_ANNOTATION: WAIT_FOR_READY}}
     return {"apiVersion": CNPG_API_VERSION, "kind": "Cluster", "metadata": metadata, "spec": cluster}
 
 
+def build_object_store(spec: AppSpec) -> dict[str, Any]:
+    """Where base backups and WAL live. Retention prunes only what this stack backs up itself."""
+    metadata = _metadata(spec, object_store_name(spec), "backup")
+    prunes = spec.database.backup.enabled
+    return barman_cloud.build_object_store(metadata, spec.database.backup, backup_secret_name(spec), prunes)
+
+
 def build_scheduled_backup(spec: AppSpec) -> dict[str, Any]:
-    """Base backups on spec.database.backup.schedule (six fields, seconds first)."""
+    """Base backups on spec.database.backup.schedule (six fields, seconds first), taken by the plugin."""
     name = cluster_name(spec)
     return {
         "apiVersion": CNPG_API_VERSION,
@@ -198,7 +217,7 @@ def build_scheduled_backup(spec: AppSpec) -> dict[str, Any]:
         "spec": {
             "schedule": spec.database.backup.schedule,
             "cluster": {"name": name},
-            "method": "barmanObjectStore",
+            **barman_cloud.backup_method(),
             "immediate": True,  # a first base backup at once: WAL alone cannot restore
             "backupOwnerReference": "self",
         },
@@ -215,7 +234,7 @@ def build_pod_monitor(spec: AppSpec) -> dict[str, Any]:
         "kind": "PodMonitor",
         "metadata": metadata,
         "spec": {
-            "selector": {"matchLabels": {CNPG_CLUSTER_LABEL: name, CNPG_POD_ROLE_LABEL: "instance"}},
+            "selector": {"matchLabels": instance_selector(spec)},
             "namespaceSelector": {"matchNames": [spec.namespace]},
             "podMetricsEndpoints": [
                 {
@@ -259,7 +278,10 @@ def build_url_secret(spec: AppSpec, url: Any) -> dict[str, Any]:
 
 def build_backup_secret(spec: AppSpec, secret_access_key: Any) -> dict[str, Any]:
     """The object-storage key pair barman uses for backups, WAL and restores."""
-    data = {S3_ACCESS_KEY_ID: spec.database.backup.access_key_id, S3_SECRET_ACCESS_KEY: secret_access_key}
+    data = {
+        barman_cloud.S3_ACCESS_KEY_ID: spec.database.backup.access_key_id,
+        barman_cloud.S3_SECRET_ACCESS_KEY: secret_access_key,
+    }
     return _secret(spec, backup_secret_name(spec), "Opaque", data)
 
 

@@ -38,6 +38,10 @@ LOKI_MEMBERLIST_PORT = 7946
 CNPG_WEBHOOK_PORT = 9443
 CNPG_METRICS_PORT = 8080
 CNPG_INSTANCE_STATUS_PORT = 8000  # the instance manager's status endpoint the operator polls
+# The Barman Cloud plugin (its chart's name labels its pods): the operator calls its gRPC server (CNPG-I,
+# mTLS) on the chart's service.port; the plugin watches Clusters and ObjectStores through the API server.
+BARMAN_CLOUD_PLUGIN = "plugin-barman-cloud"
+BARMAN_CLOUD_GRPC_PORT = 9090
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:
@@ -136,29 +140,42 @@ def build_monitoring_policies(settings: Settings, labels: dict[str, str]) -> lis
     return [*namespace_baseline(namespace, labels), *flows]
 
 
-def build_operator_policies(namespace: str, monitoring_namespace: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """The CloudNativePG operator: webhook calls from the API server, scrapes, and its reach to instances."""
+def build_operator_policies(
+    namespace: str, monitoring_namespace: str, labels: dict[str, str], backup_plugin: bool = False
+) -> list[dict[str, Any]]:
+    """The CloudNativePG operator: webhook calls from the API server, scrapes, and its reach to instances.
+
+    `backup_plugin`: the Barman Cloud plugin runs here too; the operator calls it, it calls the API server.
+    """
+    instances = {"namespaceSelector": {}, "podSelector": {"matchLabels": {CNPG_POD_ROLE_LABEL: "instance"}}}
+    egress = [api_server_egress(), {"to": [instances], "ports": _tcp(CNPG_INSTANCE_STATUS_PORT, POSTGRES_PORT)}]
+    if backup_plugin:
+        egress.append({"to": [from_pods(BARMAN_CLOUD_PLUGIN)], "ports": _tcp(BARMAN_CLOUD_GRPC_PORT)})
     operator = _allow(
         _pods(CNPG_OPERATOR),
         # The API server calls the webhook from an address no selector names.
         ingress=[{"ports": _tcp(CNPG_WEBHOOK_PORT)}, {"from": [from_namespace(monitoring_namespace)],
                                                       "ports": _tcp(CNPG_METRICS_PORT)}],
-        egress=[
-            api_server_egress(),
-            {
-                "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {CNPG_POD_ROLE_LABEL: "instance"}}}],
-                "ports": _tcp(CNPG_INSTANCE_STATUS_PORT, POSTGRES_PORT),
-            },
-        ],
+        egress=egress,
     )  # fmt: skip
-    return [*namespace_baseline(namespace, labels), _policy(namespace, "allow-operator", labels, operator)]
+    policies = [*namespace_baseline(namespace, labels), _policy(namespace, "allow-operator", labels, operator)]
+    if backup_plugin:
+        plugin = _allow(
+            _pods(BARMAN_CLOUD_PLUGIN),
+            ingress=[{"from": [from_pods(CNPG_OPERATOR)], "ports": _tcp(BARMAN_CLOUD_GRPC_PORT)}],
+            egress=[api_server_egress()],
+        )
+        policies.append(_policy(namespace, "allow-barman-cloud", labels, plugin))
+    return policies
 
 
-def build_operator_disruption_budget(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
-    """The operator's pods leave one at a time (its chart has no PodDisruptionBudget of its own)."""
+def build_operator_disruption_budget(
+    namespace: str, labels: dict[str, str], name: str = CNPG_OPERATOR
+) -> dict[str, Any]:
+    """`name`'s pods leave one at a time (neither the operator's chart nor the plugin's has a budget)."""
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": {"name": CNPG_OPERATOR, "namespace": namespace, "labels": labels},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {NAME_LABEL: CNPG_OPERATOR}}},
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {NAME_LABEL: name}}},
     }

@@ -154,6 +154,9 @@ def topology_spread(spec: AppSpec, color: str | None) -> list[dict[str, Any]]:
             "labelSelector": {"matchLabels": selector_labels(spec, color)},
             # Spread each revision on its own, so a rollout does not pile new pods into one zone.
             "matchLabelKeys": ["pod-template-hash"],
+            # A lost zone's nodes are tainted unreachable: leave them out of the skew, or the lost zone's
+            # zero pods hold every replacement Pending (NodeInclusionPolicyInPodTopologySpread, on since 1.26).
+            "nodeTaintsPolicy": "Honor",
         }
 
     return [

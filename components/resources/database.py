@@ -1,7 +1,12 @@
 """Database: the app's PostgreSQL cluster (CloudNativePG), its Secrets, metrics and, in prod, backups.
 
-A per-app piece: the operator it needs is a platform piece installed once (PostgresOperator).
-Objects come from components/objects/database.py; this component only wires them.
+A per-app piece: the operator and the Barman Cloud plugin it needs are a platform piece installed once
+(PostgresOperator). Objects come from components/objects/database.py; this component only wires them.
+
+Identity across the move from in-tree backups to the plugin: the Cluster keeps its resource name,
+type and parent, so `pulumi up` updates it in place (never a replace: that would need a delete, which
+`protect` refuses in prod). The update removes `spec.backup` and adds `spec.plugins` in one patch, as
+the plugin's migration guide asks, after the new ObjectStore exists (the Cluster depends on it).
 """
 
 from __future__ import annotations
@@ -34,9 +39,10 @@ class Database(pulumi.ComponentResource):
         namespace: pulumi.Resource | None = None,
         monitoring: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
+        backup_plugin: pulumi.Resource | None = None,
     ) -> None:
         """`operator`: the operator's chart (CRDs and webhook, PostgresOperator.chart); `monitoring`: what
-        installs the PodMonitor CRD."""
+        installs the PodMonitor CRD; `backup_plugin`: the Barman Cloud plugin's chart (ObjectStore CRD)."""
         password = spec.database_password
         assert password is not None  # components/settings/rules.py requires it when the database is on
         super().__init__("greenlight:index:Database", name, None, opts)
@@ -55,16 +61,19 @@ class Database(pulumi.ComponentResource):
         credentials = stateful("credentials", database.build_credentials_secret(spec, secret))
         url = secret.apply(lambda p: database.database_url(spec, p))
         url_secret = stateful("url", database.build_url_secret(spec, url))
-        cluster_after = [operator, credentials]
+        cluster_after: list[pulumi.Resource | None] = [operator, credentials]
         if database.needs_object_store(spec):
             key = spec.backup_secret_access_key
             assert key is not None  # components/settings/rules.py
-            cluster_after.append(stateful("backup-s3", database.build_backup_secret(spec, key.output())))
+            s3_key = stateful("backup-s3", database.build_backup_secret(spec, key.output()))
+            # The Cluster names it in spec.plugins / externalClusters: it must exist first.
+            store = stateful("object-store", database.build_object_store(spec), [backup_plugin, s3_key])
+            cluster_after += [backup_plugin, s3_key, store]
         timeouts = pulumi.CustomTimeouts(create=CLUSTER_READY_TIMEOUT, update=CLUSTER_READY_TIMEOUT)
         cluster = stateful("cluster", database.build_cluster(spec), cluster_after, custom_timeouts=timeouts)
         if spec.database.backup.enabled:
             backup = database.build_scheduled_backup(spec)
-            register(f"{name}-scheduled-backup", backup, child_opts(self, [operator, cluster]))
+            register(f"{name}-scheduled-backup", backup, child_opts(self, [operator, backup_plugin, cluster]))
         if spec.monitoring.enabled:  # the PodMonitor CRD comes with kube-prometheus-stack
             monitor = database.build_pod_monitor(spec)
             register(f"{name}-pod-monitor", monitor, child_opts(self, [namespace, *monitoring]))
@@ -75,5 +84,6 @@ class Database(pulumi.ComponentResource):
                 "urlSecretName": self.url_secret_name,
                 "urlSecretKey": database.DATABASE_URL_KEY,
                 "backupServerName": self.backup_server_name,
+                "objectStore": database.object_store_name(spec) if database.needs_object_store(spec) else "",
             }
         )

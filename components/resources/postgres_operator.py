@@ -1,8 +1,11 @@
-"""PostgresOperator: the CloudNativePG operator, installed once per stack (a platform piece).
+"""PostgresOperator: the CloudNativePG operator and its Barman Cloud plugin, installed once per stack.
 
-Its chart brings the CRDs and the admission webhook every app's Database needs, so each Database
-depends on it. Deleting the chart deletes the Cluster CRD and with it every Cluster: in prod the
-namespace and the chart are protected and retained on delete.
+The operator's chart brings the CRDs and the admission webhook every app's Database needs, so each
+Database depends on it. The plugin's chart (when backups or a restore are on) brings the ObjectStore
+CRD and the plugin Deployment that archives WAL, takes base backups and restores; it must run in the
+operator's namespace, and its mTLS certificates come from cert-manager. Deleting a chart deletes its
+CRDs and with them every Cluster or ObjectStore: in prod the namespace and both charts are protected
+and retained on delete.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from collections.abc import Sequence
 
 import pulumi
 
-from components.objects import database, platform_network
-from components.objects.charts import CLOUDNATIVE_PG, CLOUDNATIVE_PG_RELEASE
+from components.objects import barman_cloud, database, platform_network
+from components.objects.charts import (
+    BARMAN_CLOUD_PLUGIN,
+    BARMAN_CLOUD_PLUGIN_RELEASE,
+    CLOUDNATIVE_PG,
+    CLOUDNATIVE_PG_RELEASE,
+)
 from components.resources.register import chart, child_opts, register
 from components.settings import Settings
 
@@ -24,9 +32,10 @@ LEGACY_PARENT_TYPE = "greenlight:index:Database"
 
 
 class PostgresOperator(pulumi.ComponentResource):
-    """The operator's namespace and chart (type greenlight:index:PostgresOperator)."""
+    """The operator's namespace and chart, and the backup plugin's chart (type greenlight:index:PostgresOperator)."""
 
     chart: pulumi.Resource
+    backup_plugin: pulumi.Resource | None  # None when no database backs up or restores
 
     def __init__(
         self,
@@ -57,11 +66,35 @@ class PostgresOperator(pulumi.ComponentResource):
             database.operator_chart_values(settings),
             child_opts(self, [namespace, *monitoring_crds], protect=keep, retain_on_delete=keep, aliases=[legacy]),
         )
+        db = settings.database
+        plugin_wanted = db.enabled and (db.backup.enabled or db.restore.enabled)
+        self.backup_plugin = self._backup_plugin(name, settings, namespace) if plugin_wanted else None
+        self._guard(name, settings, namespace, plugin_wanted)
+        self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})
+
+    def _backup_plugin(self, name: str, settings: Settings, namespace: pulumi.Resource) -> pulumi.Resource:
+        """After the operator: the plugin watches Clusters and Backups, whose CRDs the operator brings."""
+        keep = settings.is_prod
+        return chart(
+            f"{name}-barman-cloud",
+            BARMAN_CLOUD_PLUGIN,
+            BARMAN_CLOUD_PLUGIN_RELEASE,
+            database.CNPG_OPERATOR_NAMESPACE,
+            barman_cloud.plugin_chart_values(settings),
+            child_opts(self, [namespace, self.chart], protect=keep, retain_on_delete=keep),
+        )
+
+    def _guard(self, name: str, settings: Settings, namespace: pulumi.Resource, plugin: bool) -> None:
+        """The namespace's NetworkPolicies and, in prod, the disruption budgets."""
         in_ns = child_opts(self, [namespace])
         labels = database.operator_labels(settings)
         ns = database.CNPG_OPERATOR_NAMESPACE
-        for policy in platform_network.build_operator_policies(ns, settings.monitoring.namespace, labels):
+        for policy in platform_network.build_operator_policies(ns, settings.monitoring.namespace, labels, plugin):
             register(f"{name}-netpol-{policy['metadata']['name']}", policy, in_ns)
-        if settings.is_prod:  # two replicas there (chart_hardening.cloudnative_pg)
-            register(f"{name}-pdb", platform_network.build_operator_disruption_budget(ns, labels), in_ns)
-        self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})
+        if not settings.is_prod:
+            return
+        # The operator runs two replicas in prod (chart_hardening.cloudnative_pg); the plugin one (see there).
+        register(f"{name}-pdb", platform_network.build_operator_disruption_budget(ns, labels), in_ns)
+        if plugin:
+            budget = platform_network.build_operator_disruption_budget(ns, labels, platform_network.BARMAN_CLOUD_PLUGIN)
+            register(f"{name}-barman-cloud-pdb", budget, in_ns)

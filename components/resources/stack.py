@@ -91,8 +91,9 @@ def deploy_app(
         outputs["dashboards"] = dashboard_urls(spec)
     database = None
     if spec.database.enabled:
-        operator = platform.postgres_operator.chart if platform.postgres_operator else None
-        database = Database(f"{prefix}database", spec, operator, namespace, monitoring, on_cluster)
+        operator = platform.postgres_operator
+        chart, plugin = (operator.chart, operator.backup_plugin) if operator else (None, None)
+        database = Database(f"{prefix}database", spec, chart, namespace, monitoring, on_cluster, backup_plugin=plugin)
     workload: AppDeployment | BlueGreenRelease
     if spec.rolling:
         workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, on_cluster)

@@ -18,7 +18,13 @@ from components.rules import dashboards_kit as kit
 from components.rules import dashboards_logs as logs
 from components.rules import dashboards_release as release
 from components.rules import dashboards_service as service
-from components.rules.database import DATABASE_DEGRADED, DATABASE_DOWN
+from components.rules.database import (
+    BACKUP_TOO_OLD,
+    DATABASE_DEGRADED,
+    DATABASE_DOWN,
+    RECOVERY_WINDOW_OUT_OF_RETENTION,
+    WAL_ARCHIVING_FAILING,
+)
 from components.rules.slo import FAST_BURN_ALERT, SLOW_BURN_ALERT
 from components.settings import AppSpec
 
@@ -43,6 +49,10 @@ ALERT_PANELS: dict[str, PanelRef] = {
     "PodRestartingFrequently": PanelRef(service.KIND, service.ServicePanel.RESTARTS),
     DATABASE_DOWN: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
     DATABASE_DEGRADED: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
+    WAL_ARCHIVING_FAILING: PanelRef(database.KIND, database.DatabasePanel.ARCHIVED),
+    # Only with backups on, like the Backups row these panels sit in.
+    BACKUP_TOO_OLD: PanelRef(database.KIND, database.DatabasePanel.LAST_BACKUP),
+    RECOVERY_WINDOW_OUT_OF_RETENTION: PanelRef(database.KIND, database.DatabasePanel.RECOVERY_WINDOW),
 }
 
 

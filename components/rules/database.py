@@ -1,4 +1,5 @@
-"""Alerts on the app's PostgreSQL (CloudNativePG): does the database answer, and does it keep its replicas.
+"""Alerts on the app's PostgreSQL (CloudNativePG): does the database answer, does it keep its replicas, and
+can it be restored (WAL archiving, the age of the newest base backup, the recovery window).
 
 The signal is CloudNativePG's own, not Prometheus' ``up``. Each instance pod runs the instance manager,
 whose exporter (pkg/management/postgres/webserver/metricserver/pg_collector.go, docs/src/monitoring.md
@@ -17,17 +18,23 @@ the target label ``role`` (components/objects/database.py; components/contract.p
 from __future__ import annotations
 
 from components.contract import (
+    BACKUP_RETENTION_CHECK_SECONDS,
     CNPG_CLUSTER_METRIC_LABEL,
     CNPG_POSTGRES_UP,
     CNPG_PRIMARY,
     DATABASE_JOB,
     DATABASE_ROLE,
     database_cluster_name,
+    database_selector,
 )
-from components.rules.model import Alert, AppScope
+from components.rules.model import Alert, AppScope, duration_ms, format_ms
+from components.settings import cron
 
 DATABASE_DOWN = "DatabaseDown"
 DATABASE_DEGRADED = "DatabaseDegraded"
+WAL_ARCHIVING_FAILING = "DatabaseWALArchivingFailing"
+BACKUP_TOO_OLD = "DatabaseBackupTooOld"
+RECOVERY_WINDOW_OUT_OF_RETENTION = "DatabaseRecoveryWindowOutOfRetention"
 # Alert label naming the CloudNativePG Cluster. Not `cluster`: kube-prometheus uses that for the
 # Kubernetes cluster in multi-cluster setups (CloudNativePG's own chart alerts use `cnpg_cluster` too).
 CLUSTER_LABEL = "cnpg_cluster"
@@ -87,3 +94,117 @@ def database_degraded(scope: AppScope, instances: int) -> Alert:
 def database_alerts(scope: AppScope, instances: int) -> tuple[Alert, ...]:
     """DatabaseDown, plus DatabaseDegraded when there are replicas to lose."""
     return (database_down(scope), database_degraded(scope, instances)) if instances > 1 else (database_down(scope),)
+
+
+# --- backups and WAL archiving (Barman Cloud plugin) ----------------------------------------------------
+# The series these alerts read, as the instance pods export them on their `metrics` port:
+# - CloudNativePG's default monitoring query `pg_stat_archiver` (installed by the cloudnative-pg chart,
+#   values.yaml `monitoringQueriesConfigMap`; operator config/manager/default-monitoring.yaml), named
+#   cnpg_<query>_<column>. It runs on the primary only (its predicate_query). Times are epochs, -1 when
+#   PostgreSQL has none.
+ARCHIVER_FAILED = "cnpg_pg_stat_archiver_failed_count"
+ARCHIVER_LAST_FAILED = "cnpg_pg_stat_archiver_last_failed_time"
+ARCHIVER_LAST_ARCHIVED = "cnpg_pg_stat_archiver_last_archived_time"
+# - CNPG_POSTGRES_UP (contract): present whenever an instance's exporter answers.
+# - the Barman Cloud plugin through the same exporter (plugin-barman-cloud internal/cnpgi/instance/
+#   metrics.go, docs observability.md; they replace the deprecated cnpg_collector_* backup gauges, which
+#   stay 0 with the plugin). Unix times read from the ObjectStore status, the same on every instance;
+#   0 while the object store lists no backup in the cluster's folder.
+LAST_BACKUP = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp"
+FIRST_RECOVERABILITY_POINT = "barman_cloud_cloudnative_pg_io_first_recoverability_point"
+
+# PostgreSQL retries a failed segment three times, then every minute (pgarch.c); a failure that lasts
+# through five minutes of retries is not a blip. CloudNativePG's sample rule compares the same two
+# times (docs/src/samples/monitoring/prometheusrule.yaml, LastFailedArchiveTime).
+WAL_ARCHIVING_FOR = "5m"
+WAL_FAILURE_WINDOW = "10m"
+# Issue 18: the newest base backup may be at most 1.5 schedule intervals old (one missed run plus the
+# time a run takes). The same slack bounds how far the recovery window may overshoot retention.
+BACKUP_AGE_FACTOR = 1.5
+# A new cluster's first (immediate) base backup, or a large one after a restore, may take this long.
+BACKUP_ALERT_FOR = "1h"
+SECONDS_PER_DAY = 86_400
+# Barman's recovery window units (RECOVERY WINDOW OF n DAYS|WEEKS|MONTHS); a month counts as 31 days,
+# the longest, so a 31-day month never looks like retention overshot.
+RETENTION_UNIT_SECONDS = {"d": SECONDS_PER_DAY, "w": 7 * SECONDS_PER_DAY, "m": 31 * SECONDS_PER_DAY}
+# How far back the "recovery window shrank" check compares the first recoverability point.
+SHRINK_LOOKBACK = "1d"
+BY_CLUSTER = "namespace, job"  # the instances of one cluster report the same plugin values
+
+
+def retention_seconds(retention: str) -> int:
+    return int(retention[:-1]) * RETENTION_UNIT_SECONDS[retention[-1]]
+
+
+def backup_age_limit_seconds(schedule: str) -> int:
+    return round(BACKUP_AGE_FACTOR * cron.longest_gap_seconds(schedule))
+
+
+def wal_archiving_failing(app: AppScope) -> Alert:
+    """Fires while PostgreSQL's archiver keeps failing: every retry since the last success failed."""
+    sel = database_selector(app.app, app.namespace)
+    return Alert(
+        name=WAL_ARCHIVING_FAILING,
+        labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
+        expr=(
+            f"({ARCHIVER_LAST_FAILED}{{{sel}}} > {ARCHIVER_LAST_ARCHIVED}{{{sel}}})\n"
+            f"and increase({ARCHIVER_FAILED}{{{sel}}}[{WAL_FAILURE_WINDOW}]) > 0"
+        ),
+        for_=WAL_ARCHIVING_FOR,
+        severity="critical",
+        summary="PostgreSQL cannot archive WAL to the object store",
+        description=(
+            "The primary {{ $labels.pod }} in {{ $labels.namespace }} has failed to archive WAL for "
+            f"{WAL_ARCHIVING_FOR}, retrying: point-in-time recovery stops at the last archived segment, and "
+            "unarchived WAL piles up in pg_wal until the volume is full."
+        ),
+    )
+
+
+def backup_too_old(app: AppScope, schedule: str) -> Alert:
+    """Fires when the newest base backup is older than 1.5 schedule intervals, or none is known while
+    the database is scraped (no backup yet, or the plugin reports nothing)."""
+    sel = database_selector(app.app, app.namespace)
+    limit = backup_age_limit_seconds(schedule)
+    newest = f"max by ({BY_CLUSTER}) ({LAST_BACKUP}{{{sel}}} > 0)"
+    return Alert(
+        name=BACKUP_TOO_OLD,
+        labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
+        expr=f"time() - {newest} > {limit}\nor\n(max by ({BY_CLUSTER}) ({CNPG_POSTGRES_UP}{{{sel}}}) unless {newest})",
+        for_=BACKUP_ALERT_FOR,
+        severity="warning",
+        summary="The database's newest base backup is too old, or there is none",
+        description=(
+            f"No base backup of {database_cluster_name(app.app)} in {{{{ $labels.namespace }}}} completed in the "
+            f"last {format_ms(limit * 1000)} (1.5 times the longest gap of the schedule {schedule!r}): a restore "
+            "replays more WAL than planned, and with WAL archiving failing too, nothing recent can be restored."
+        ),
+    )
+
+
+def recovery_window_out_of_retention(app: AppScope, retention: str, schedule: str) -> Alert:
+    """Fires when the first recoverability point leaves the band retention keeps it in: older (retention
+    is not enforced) or suddenly much newer (backups inside the window disappeared)."""
+    sel = database_selector(app.app, app.namespace)
+    keep = retention_seconds(retention)
+    slack = backup_age_limit_seconds(schedule) + BACKUP_RETENTION_CHECK_SECONDS
+    first = f"max by ({BY_CLUSTER}) ({FIRST_RECOVERABILITY_POINT}{{{sel}}} > 0)"
+    earlier = f"max by ({BY_CLUSTER}) ({FIRST_RECOVERABILITY_POINT}{{{sel}}} offset {SHRINK_LOOKBACK} > 0)"
+    lookback = duration_ms(SHRINK_LOOKBACK) // 1000
+    return Alert(
+        name=RECOVERY_WINDOW_OUT_OF_RETENTION,
+        labels=_labels(app),  # routing and inhibition labels, as DatabaseDown's
+        expr=(
+            f"time() - {first} > {keep + slack}\n"
+            f"or\n({first} - {earlier} > {lookback + slack} and time() - {first} < {keep})"
+        ),
+        for_=BACKUP_ALERT_FOR,
+        severity="warning",
+        summary="The database's first point of recoverability drifted out of the retention window",
+        description=(
+            f"The earliest point {database_cluster_name(app.app)} in {{{{ $labels.namespace }}}} can be restored "
+            f"to is no longer about {retention} ago (retention policy): older means old backups are not deleted "
+            "(storage grows, data is kept longer than promised); a sudden jump forward means backups inside the "
+            "window are gone."
+        ),
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from components.contract import runbook_url
 from components.rules import dashboards, database, platform, service, slo
-from components.rules.model import AppScope, RuleGroup
+from components.rules.model import Alert, AppScope, RuleGroup
 from components.settings import AppSpec
 
 
@@ -39,8 +39,20 @@ def app_rule_groups(spec: AppSpec) -> tuple[RuleGroup, ...]:
     if spec.database.enabled:
         alerts = database.database_alerts(app, spec.database.instances)
         groups.append(RuleGroup(name=f"{app.app}.database", alerts=alerts))
+    if spec.database.enabled and spec.database.backup.enabled:
+        groups.append(RuleGroup(name=f"{app.app}.backups", alerts=backup_alerts(app, spec)))
     groups.append(RuleGroup(name=f"{app.app}.meta", alerts=(platform.watchdog(),)))
     return tuple(groups)
+
+
+def backup_alerts(app: AppScope, spec: AppSpec) -> tuple[Alert, ...]:
+    """WAL archiving, base backup age and the recovery window, for a database that backs up."""
+    backup = spec.database.backup
+    return (
+        database.wal_archiving_failing(app),
+        database.backup_too_old(app, backup.schedule),
+        database.recovery_window_out_of_retention(app, backup.retention, backup.schedule),
+    )
 
 
 def render_group(spec: AppSpec, group: RuleGroup) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 Layer 1 of components/ (docs/architecture.md): imports nothing else from greenlight.
   fields.py     how a setting is declared (``setting()``, ``Secret``)
   grammar.py    the grammars values are checked against, quantities, the secret-env rule
+  cron.py       six-field cron as CloudNativePG reads it; the longest gap between backups
   model.py      the dataclasses, with per-environment defaults
   reader.py     raw config -> dataclasses, collecting every problem
   rules.py      rules across fields (prod minimums, required pairs)

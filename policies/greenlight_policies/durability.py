@@ -27,15 +27,23 @@ def _velero_covers(stack: Stack, namespace: str) -> bool:
     return False
 
 
+def archives_wal(spec: Mapping[str, Any]) -> bool:
+    """WAL archiving through a CNPG-I plugin (`spec.plugins[].isWALArchiver`, e.g. the Barman Cloud plugin)
+    or the in-tree `spec.backup.barmanObjectStore` (removed in CloudNativePG 1.31.0)."""
+    plugins = spec.get("plugins") or []
+    by_plugin = any(p.get("isWALArchiver") and p.get("enabled", True) for p in plugins if isinstance(p, Mapping))
+    return by_plugin or bool((spec.get("backup") or {}).get("barmanObjectStore"))
+
+
 def unbacked_data(args: StackValidationArgs, config: Mapping[str, Any]) -> Iterator[Finding]:
     if not is_prod(config):
         return
     stack = Stack.of(args)
     for cluster in stack.kind("Cluster", group=CNPG_GROUP):
-        if not (cluster.spec.get("backup") or {}) and not cluster.spec.get("plugins"):
+        if not archives_wal(cluster.spec):
             yield (
-                f"Cluster {cluster.name}: configure spec.backup (barmanObjectStore: WAL archiving to object storage; "
-                "greenlight:database.backup.enabled).",
+                f"Cluster {cluster.name}: archive WAL to object storage (a spec.plugins entry with isWALArchiver, "
+                "e.g. the Barman Cloud plugin; greenlight:database.backup.enabled).",
                 cluster.urn,
             )
         schedules = [
@@ -76,7 +84,8 @@ POLICIES = [
             "Checks that every prod database and stateful workload has backups on a schedule.",
             Severity.CRITICAL,
             "Enable greenlight:database.backup (destinationPath, schedule, "
-            "retention): the Database component adds spec.backup and a ScheduledBackup. Back up other "
+            "retention): the Database component adds the Barman Cloud plugin's WAL archiver (an ObjectStore and a "
+            "spec.plugins entry) and a ScheduledBackup. Back up other "
             f"StatefulSets with a Velero Schedule or document them with the {BACKUP_ANNOTATION} annotation.",
             ENVIRONMENT_PROPERTY,
         ),

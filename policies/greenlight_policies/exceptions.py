@@ -63,6 +63,17 @@ NODE_EXPORTER_DAEMONSET = (NODE_EXPORTER_CHART, "DaemonSet", NODE_EXPORTER[1])
 LOKI_STATEFULSET = ("loki", "StatefulSet", "loki")
 ALLOY_DAEMONSET = ("alloy", "DaemonSet", "alloy")
 CNPG_DEPLOYMENT = ("cloudnative-pg", "Deployment", "cloudnative-pg")
+BARMAN_CLOUD = "plugin-barman-cloud"
+BARMAN_CLOUD_DEPLOYMENT = (BARMAN_CLOUD, "Deployment", BARMAN_CLOUD)
+# Objects the plugin chart (0.7.0) renders without any label, so without the chart's.
+BARMAN_CLOUD_UNLABELLED = (
+    ("Certificate", "barman-cloud-*"),
+    ("Issuer", "plugin-barman-cloud-*"),
+    ("ConfigMap", "plugin-barman-cloud-config"),
+    ("ClusterRole", "plugin-barman-cloud"),
+    ("CustomResourceDefinition", "objectstores.barmancloud.cnpg.io"),
+)
+BARMAN_CLOUD_TEMPLATE = "the plugin chart's Deployment template hard-codes it and takes no value for it"
 ALL_LABELS = (
     "add the labels app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/version, "
     "app.kubernetes.io/component, app.kubernetes.io/part-of, team, cost-center."
@@ -96,6 +107,28 @@ EXCEPTIONS: tuple[ChartException, ...] = (
     *_digest(LOKI_STATEFULSET, "loki.image.digest"),
     *_digest(ALLOY_DAEMONSET, "image.digest"),
     *_digest(CNPG_DEPLOYMENT, "image.tag (the chart takes no digest: tag@sha256:...)"),
+    *_digest(BARMAN_CLOUD_DEPLOYMENT, "image.tag (the chart takes no digest: tag@sha256:...)"),
+    ChartException("min-replicas", *BARMAN_CLOUD_DEPLOYMENT, "the plugin serves CNPG-I on its elected leader only "
+                   "(plugin-barman-cloud internal/cnpgi/operator/manager.go adds the gRPC server as a leader-elected "
+                   "runnable), so a second replica would never turn ready and would hold every drain (its budget "
+                   "counts it as disrupted); WAL archiving and base backups run in each instance's sidecar, and "
+                   "the pod leaves a lost node after 30s (tolerations), because the operator reconciles no "
+                   "Cluster, failover included, while the plugin does not answer (README, Failure domains)",
+                   "upstream: a plugin that serves from every replica"),
+    ChartException("rollback-plan", *BARMAN_CLOUD_DEPLOYMENT, f"strategy Recreate: {BARMAN_CLOUD_TEMPLATE} (its "
+                   "comment: the operator does not support RollingUpdate for plugins yet)", "upstream: an "
+                   "updateStrategy the template uses"),
+    ChartException("container-probes", *BARMAN_CLOUD_DEPLOYMENT, f"a readiness probe only: {BARMAN_CLOUD_TEMPLATE}",
+                   "upstream: a livenessProbe on the plugin's /healthz (:8081, which the plugin already serves)"),
+    ChartException("CKV_K8S_8", *BARMAN_CLOUD_DEPLOYMENT, f"a readiness probe only: {BARMAN_CLOUD_TEMPLATE}",
+                   "upstream: a livenessProbe on the plugin's /healthz (:8081, which the plugin already serves)"),
+    ChartException("CKV_K8S_15", *BARMAN_CLOUD_DEPLOYMENT, "no imagePullPolicy: the template ignores the chart's "
+                   "own image.pullPolicy value; the tag is pinned (the chart's appVersion)", "upstream: "
+                   "imagePullPolicy from image.pullPolicy in the plugin chart"),
+    ChartException("app-scraped", *BARMAN_CLOUD_DEPLOYMENT, "the plugin serves no metrics by default "
+                   "(--metrics-bind-address 0); what it does is measured where it happens, in the instances' "
+                   "exporter (DatabaseWALArchivingFailing, DatabaseBackupTooOld)", "additionalArgs "
+                   "--metrics-bind-address=:8080 with a PodMonitor, once the chart names that port"),
     ChartException("min-replicas", *OPERATOR, "the Prometheus Operator has no leader election: two would both "
                    "reconcile (its chart hard-codes replicas: 1); while it restarts, Prometheus and Alertmanager keep "
                    "running", "upstream: leader election in prometheus-operator"),
@@ -109,7 +142,8 @@ EXCEPTIONS: tuple[ChartException, ...] = (
                    "maxUnavailable; with one replica a rollout briefly has none", "upstream: a full strategy value "
                    "in the kube-state-metrics chart"),
     *(ChartException("CKV_K8S_38", *obj, API_CLIENT, "none: it cannot work without its token")
-      for obj in (OPERATOR, GRAFANA_DEPLOYMENT, KSM_DEPLOYMENT, ALLOY_DAEMONSET, CNPG_DEPLOYMENT)),
+      for obj in (OPERATOR, GRAFANA_DEPLOYMENT, KSM_DEPLOYMENT, ALLOY_DAEMONSET, CNPG_DEPLOYMENT,
+                  BARMAN_CLOUD_DEPLOYMENT)),
     ChartException("CKV_K8S_35", *GRAFANA_DEPLOYMENT, "the chart passes the admin credentials from "
                    "admin.existingSecret as environment variables", "upstream: mount them and use "
                    "GF_SECURITY_ADMIN_PASSWORD__FILE"),
@@ -148,6 +182,12 @@ EXCEPTIONS: tuple[ChartException, ...] = (
     _labels("cloudnative-pg", "*", "*", "add the labels app.kubernetes.io/component, app.kubernetes.io/part-of, "
             "team, cost-center.", "the cloudnative-pg chart takes labels for its pods only (podLabels, set)",
             "upstream: commonLabels in the cloudnative-pg chart"),
+    _labels(BARMAN_CLOUD, "*", "*", "add the labels app.kubernetes.io/component, app.kubernetes.io/part-of, "
+            "team, cost-center.", "the plugin chart takes labels for its pods only (podLabels, set)",
+            "upstream: commonLabels in the plugin-barman-cloud chart"),
+    *(_labels("", kind, name, ALL_LABELS, "the plugin chart renders these without any label", "upstream: the "
+              "chart's labels on every object of plugin-barman-cloud")
+      for kind, name in BARMAN_CLOUD_UNLABELLED),
 )  # fmt: skip
 
 

@@ -33,11 +33,15 @@ ROWS = {
     "storage": "StorageClass",
     "networkpolicy": "A CNI that enforces NetworkPolicy",
     "objectstorage": "Object storage",
+    "zones": "Nodes in several zones",
     "gateway": "Gateway API",
 }
 DEFAULT_STORAGE_CLASS = "default"  # a volume without a class needs the cluster's default StorageClass
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
+# Charts whose templates create cert-manager objects (the Barman Cloud plugin's mTLS: an Issuer and two
+# Certificates, charts/plugin-barman-cloud/templates of cloudnative-pg/charts 0.7.0).
+CERT_MANAGER_KINDS_BY_CHART = {"plugin-barman-cloud": ("Issuer", "Certificate")}
 
 
 @dataclass
@@ -94,6 +98,20 @@ def external_namespaces_let_in(manifests: list[dict[str, Any]], own: set[str]) -
     return found
 
 
+def hard_spread_keys(manifests: list[dict[str, Any]]) -> set[str]:
+    """Topology keys pods must spread over (`DoNotSchedule`): Deployments' pods, CloudNativePG instances."""
+    keys = set()
+    for m in manifests:
+        if m["kind"] == "Deployment":
+            constraints = m["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+        elif m["kind"] == "Cluster":
+            constraints = m["spec"].get("topologySpreadConstraints", [])
+        else:
+            continue
+        keys.update(c["topologyKey"] for c in constraints if c["whenUnsatisfiable"] == "DoNotSchedule")
+    return keys - {"kubernetes.io/hostname"}  # every node has a hostname
+
+
 def references(rendered: Preview) -> References:
     manifests = rendered.manifests()
     helm_values = [chart["values"] for chart in rendered.helm().values()]
@@ -104,7 +122,10 @@ def references(rendered: Preview) -> References:
         issuer = ingress["metadata"].get("annotations", {}).get(ISSUER_ANNOTATION)
         if issuer:
             refs.add("issuer", issuer)
+    for chart in rendered.helm().values():
+        refs.add("issuer", *CERT_MANAGER_KINDS_BY_CHART.get(chart["chart"], ()))
     refs.add("storage", *storage_classes(helm_values, manifests))
+    refs.add("zones", *hard_spread_keys(manifests))
     policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
     for node in walk([p["spec"].get("egress", []) for p in policies]):
         dns = node.get("podSelector", {}).get("matchLabels", {}).get("k8s-app")
@@ -163,3 +184,7 @@ def test_names_come_from_the_renders(rendered_references: dict[str, References])
     assert prod["objectstorage"] == {"acme-greenlight-prod-logs", "s3://acme-greenlight-prod-backups/web"}
     assert "gateway" not in prod and canary["gateway"] == {"public", "gateway"}
     assert rendered_references["dev"].names["storage"] == {DEFAULT_STORAGE_CLASS}
+    assert prod["zones"] == {"topology.kubernetes.io/zone"} and "zones" not in rendered_references["dev"].names
+    assert {"Issuer", "Certificate"} <= prod["issuer"] and "Issuer" not in rendered_references["staging"].names[
+        "issuer"
+    ]

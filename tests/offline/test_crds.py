@@ -45,10 +45,10 @@ def test_every_own_custom_resource_fits_its_upstream_crd(stack: str, upstream_cr
 
 
 def test_a_misplaced_field_is_caught(upstream_crds: list[dict[str, Any]]) -> None:
-    cluster = next(o for o in own_custom_resources("prod") if o["kind"] == "Cluster")
-    cluster["spec"]["backup"]["retention"] = cluster["spec"]["backup"].pop("retentionPolicy")
-    assert crds.violations(cluster, upstream_crds) == [
-        "spec.backup: Additional properties are not allowed ('retention' was unexpected)"
+    store = next(o for o in own_custom_resources("prod") if o["kind"] == "ObjectStore")
+    store["spec"]["retention"] = store["spec"].pop("retentionPolicy")
+    assert crds.violations(store, upstream_crds) == [
+        "spec: Additional properties are not allowed ('retention' was unexpected)"
     ]
 
 

@@ -49,6 +49,8 @@ CLOUDNATIVE_PG = frozenset(
         "cnpg_pg_stat_archiver_archived_count",
         "cnpg_pg_stat_archiver_failed_count",
         "cnpg_pg_stat_archiver_seconds_since_last_archival",
+        "cnpg_pg_stat_archiver_last_archived_time",  # DatabaseWALArchivingFailing (components/rules/database.py)
+        "cnpg_pg_stat_archiver_last_failed_time",
     }
 )
 # The Barman Cloud plugin, exported through the same instance exporter (plugin docs, "Observability").

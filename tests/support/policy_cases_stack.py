@@ -82,11 +82,27 @@ STACK_CASES: dict[str, list[Case]] = {
     "backups-scheduled": [
         Case("no ScheduledBackup", lambda: changed(drop("db-backup")), True, where="db", text="add a ScheduledBackup"),
         Case(
-            "no spec.backup",
-            lambda: changed(set_in("db", lambda s: s["spec"].pop("backup"))),
+            "no WAL archiver",
+            lambda: changed(set_in("db", lambda s: s["spec"].pop("plugins"))),
             True,
             where="db",
-            text="spec.backup",
+            text="isWALArchiver",
+        ),
+        Case(
+            "a plugin that does not archive WAL",
+            lambda: changed(
+                set_in("db", lambda s: s["spec"].update(plugins=[{**s["spec"]["plugins"][0], "isWALArchiver": False}]))
+            ),
+            True,
+            where="db",
+            text="archive WAL",
+        ),
+        Case(
+            "in-tree barmanObjectStore (CloudNativePG before 1.31)",
+            lambda: changed(
+                set_in("db", lambda s: s["spec"].update({"plugins": [], "backup": {"barmanObjectStore": {"x": 1}}}))
+            ),
+            False,
         ),
         Case("StatefulSet without backup", lambda: changed(statefulset()), True, where="sts", text="Velero"),
         Case(

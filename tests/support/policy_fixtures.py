@@ -183,6 +183,14 @@ def alert(name: str, severity: str = "critical", expr: str = f'up{{job="{APP}"}}
     }
 
 
+# The Barman Cloud plugin archiving WAL, as components/objects/barman_cloud.py renders it.
+WAL_ARCHIVER = {
+    "name": "barman-cloud.cloudnative-pg.io",
+    "isWALArchiver": True,
+    "parameters": {"barmanObjectName": f"{CLUSTER}-backups", "serverName": CLUSTER},
+}
+
+
 def _database_specs() -> dict[str, Spec]:
     return {
         "db": Spec(
@@ -191,7 +199,7 @@ def _database_specs() -> dict[str, Spec]:
                 "apiVersion": "postgresql.cnpg.io/v1",
                 "kind": "Cluster",
                 "metadata": meta(CLUSTER, component="database"),
-                "spec": {"instances": 3, "backup": {"barmanObjectStore": {"destinationPath": "s3://b"}}},
+                "spec": {"instances": 3, "plugins": [{**WAL_ARCHIVER}]},
             },
             protect=True,
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from components.settings import cron
 from components.settings.endpoints import S3_PATH_ALLOWED, URL_ALLOWED, s3_path_ok, url_ok
 from components.settings.fields import setting
 from components.settings.grammar import (
@@ -12,15 +13,18 @@ from components.settings.grammar import (
     DNS_LABEL,
     DNS_NAME,
     between,
-    cron_ok,
     matches,
     memory_ok,
+    one_of,
     optional,
 )
 from components.settings.model.app import Resources
 
-# CloudNativePG Cluster.spec.backup.retentionPolicy (its CRD pattern): a positive count of days, weeks, months.
+# The Barman Cloud plugin's ObjectStore.spec.retentionPolicy (its CRD pattern, plugin v0.14.0; the same as the
+# in-tree Cluster.spec.backup.retentionPolicy): a positive count of days, weeks, months.
 BACKUP_RETENTION = re.compile(r"^[1-9][0-9]*[dwm]$")
+# How the database's instances spread over zones (topologySpreadConstraints whenUnsatisfiable).
+ZONE_SPREADS = ("required", "preferred")
 
 
 @dataclass(frozen=True)
@@ -28,15 +32,15 @@ class Backup:
     enabled: bool = setting(False, env_default={"prod": True}, doc="base backups + WAL archiving")
     schedule: str = setting(
         "0 0 2 * * *",
-        check=cron_ok,
-        allowed=CRON_ALLOWED,
-        doc="base backup schedule",
+        check=cron.schedule_ok,
+        allowed=f"{CRON_ALLOWED}, that runs",
+        doc="base backup schedule; the backup alerts allow 1.5 times its longest gap",
     )
     retention: str = setting(
         "30d",
         check=matches(BACKUP_RETENTION),
         allowed="a positive number of days, weeks or months, such as 30d, 4w or 3m",
-        doc="backup retention policy",
+        doc="recovery window kept in the object store (ObjectStore retentionPolicy)",
     )
     destination_path: str = setting(
         "", check=optional(s3_path_ok), allowed=S3_PATH_ALLOWED, doc="s3://bucket/path for backups and WAL"
@@ -76,6 +80,14 @@ class DatabaseSettings:
     )
     storage_class: str = setting(
         "", check=matches(DNS_NAME, True), allowed="a StorageClass name", doc="StorageClass (empty: cluster default)"
+    )
+    zone_spread: str = setting(
+        "preferred",
+        check=one_of(*ZONE_SPREADS),
+        allowed="required or preferred",
+        env_default={"prod": "required"},
+        doc="instances over zones (topology.kubernetes.io/zone): required keeps zones at most one instance apart, "
+        "holding an instance Pending if it must; preferred only tries",
     )
     resources: Resources = setting(Resources())
     backup: Backup = setting(Backup())

@@ -10,9 +10,11 @@ import pytest
 import yaml
 
 from components.objects import alertmanager as am
+from components.rules.mixin import rule_groups
 from scripts import render_diff
 from tests.support.alertmanager import as_judged, rendered_config
 from tests.support.preview import preview
+from tests.support.stacks import stack_app
 from tests.support.tools import require_tool
 
 STACKS = ("dev", "staging", "prod")
@@ -69,6 +71,23 @@ def test_alerts_reach_their_receivers(tmp_path: Path, labels: list[str], receive
     result = _amtool("config", "routes", "test", f"--config.file={path}", f"--verify.receivers={receiver}", *labels)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == receiver
+
+
+BACKUP_ALERTS = ("DatabaseWALArchivingFailing", "DatabaseBackupTooOld", "DatabaseRecoveryWindowOutOfRetention")
+RECEIVER_BY_SEVERITY = {"critical": "pagerduty", "warning": "slack"}
+
+
+@pytest.mark.parametrize("name", BACKUP_ALERTS)
+def test_backup_alerts_reach_someone(tmp_path: Path, name: str) -> None:
+    """The labels the rule itself sets (severity, namespace, job, cnpg_cluster) route to a person in the
+    rendered prod config: a failing archiver pages, stale backups and retention drift go to chat."""
+    [rule] = [r for g in rule_groups(stack_app("prod")) for r in g["rules"] if r.get("alert") == name]
+    severity = rule["labels"]["severity"]
+    labels = [f"alertname={name}", *(f"{k}={v}" for k, v in sorted(rule["labels"].items()))]
+    path, _ = _judged_file(tmp_path, "prod")
+    result = _amtool("config", "routes", "test", f"--config.file={path}", *labels)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == RECEIVER_BY_SEVERITY[severity]
 
 
 def test_without_pagerduty_critical_alerts_still_reach_chat(tmp_path: Path) -> None:

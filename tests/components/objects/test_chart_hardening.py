@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from components.contract import ALERTMANAGER_DATASOURCE_UID, LOKI_DATASOURCE_UID, PROMETHEUS_DATASOURCE_UID
+from components.objects import barman_cloud, database, monitoring
 from components.objects import chart_hardening as hardening
-from components.objects import database, monitoring
 from tests.support.stacks import stack_settings
 
 # Prometheus and Alertmanager run in pods the Prometheus Operator creates from these specs (not chart
@@ -30,6 +30,7 @@ def all_values(stack: str) -> dict[str, dict[str, Any]]:
         "loki": monitoring.loki_values(settings),
         "alloy": monitoring.alloy_values(settings),
         "cloudnative-pg": database.operator_chart_values(settings),
+        "plugin-barman-cloud": barman_cloud.plugin_chart_values(settings),
     }
 
 
@@ -114,3 +115,12 @@ def test_the_operators_pod_monitor_follows_monitoring() -> None:
 def test_cpu_limits_are_a_fixed_multiple_of_the_request(request_cpu: str, limit: str) -> None:
     given = {"requests": {"cpu": request_cpu, "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
     assert hardening.cpu_limited(given)["limits"] == {"memory": "2Gi", "cpu": limit}
+
+
+def test_the_backup_plugin_leaves_a_lost_node_after_30_seconds_not_the_default_300() -> None:
+    """While the plugin does not answer, the operator reconciles no Cluster that uses it: failover waits."""
+    values = barman_cloud.plugin_chart_values(stack_settings("prod"))
+    by_taint = {t["key"]: t for t in values["tolerations"]}
+    assert set(by_taint) == {"node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready"}
+    for toleration in by_taint.values():
+        assert toleration == {**toleration, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}

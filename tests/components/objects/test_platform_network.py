@@ -22,6 +22,7 @@ def pod(name: str, namespace: str = MON) -> Endpoint:
 PROMETHEUS, ALERTMANAGER, GRAFANA = pod(net.PROMETHEUS), pod(net.ALERTMANAGER), pod(net.GRAFANA)
 LOKI, ALLOY, KSM, OPERATOR = pod(net.LOKI), pod(net.ALLOY), pod(net.KUBE_STATE_METRICS), pod(net.PROMETHEUS_OPERATOR)
 CNPG_OPERATOR = pod(net.CNPG_OPERATOR, CNPG)
+BARMAN_CLOUD = pod(net.BARMAN_CLOUD_PLUGIN, CNPG)
 APP = Endpoint("web", {"app.kubernetes.io/name": "web"})
 DB_INSTANCE = Endpoint("web", {"cnpg.io/cluster": "web-db", "cnpg.io/podRole": "instance"})
 INGRESS_CONTROLLER = Endpoint("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
@@ -32,7 +33,7 @@ MONITORING_PODS = (PROMETHEUS, ALERTMANAGER, GRAFANA, LOKI, ALLOY, KSM, OPERATOR
 @pytest.fixture(scope="module")
 def policies() -> list[dict[str, Any]]:
     labels = {"team": "platform"}
-    return [*net.build_monitoring_policies(SETTINGS, labels), *net.build_operator_policies(CNPG, MON, labels)]
+    return [*net.build_monitoring_policies(SETTINGS, labels), *net.build_operator_policies(CNPG, MON, labels, True)]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,8 @@ def policies() -> list[dict[str, Any]]:
         (CNPG_OPERATOR, DB_INSTANCE, net.CNPG_INSTANCE_STATUS_PORT),
         (CNPG_OPERATOR, DB_INSTANCE, 5432),
         (CNPG_OPERATOR, OUTSIDE, 443),
+        (CNPG_OPERATOR, BARMAN_CLOUD, net.BARMAN_CLOUD_GRPC_PORT),  # CNPG-I calls (mTLS)
+        *[(BARMAN_CLOUD, OUTSIDE, port) for port in net.API_SERVER_PORTS],  # it watches Clusters, ObjectStores
     ],
 )
 def test_needed_flows_are_allowed(
@@ -70,7 +73,7 @@ def test_alertmanager_replicas_gossip_over_udp_too(policies: list[dict[str, Any]
     assert allowed(policies, ALERTMANAGER, ALERTMANAGER, net.ALERTMANAGER_MESH_PORT, "UDP")
 
 
-@pytest.mark.parametrize("source", [*MONITORING_PODS, CNPG_OPERATOR])
+@pytest.mark.parametrize("source", [*MONITORING_PODS, CNPG_OPERATOR, BARMAN_CLOUD])
 def test_every_pod_resolves_names(policies: list[dict[str, Any]], source: Endpoint) -> None:
     assert allowed(policies, source, KUBE_DNS, 53, "UDP") and allowed(policies, source, KUBE_DNS, 53, "TCP")
 
@@ -90,6 +93,10 @@ def test_every_pod_resolves_names(policies: list[dict[str, Any]], source: Endpoi
         (APP, CNPG_OPERATOR, net.CNPG_METRICS_PORT),
         (CNPG_OPERATOR, OUTSIDE, 80),
         (CNPG_OPERATOR, APP, 8080),
+        (APP, BARMAN_CLOUD, net.BARMAN_CLOUD_GRPC_PORT),  # only the operator calls the plugin
+        (DB_INSTANCE, BARMAN_CLOUD, net.BARMAN_CLOUD_GRPC_PORT),  # instances talk to their own sidecar
+        (BARMAN_CLOUD, OUTSIDE, 80),
+        (BARMAN_CLOUD, DB_INSTANCE, 5432),
     ],
 )
 def test_everything_else_is_denied(
@@ -108,4 +115,17 @@ def test_each_namespace_starts_from_deny_all(policies: list[dict[str, Any]]) -> 
 def test_the_operator_budget_lets_one_pod_go_at_a_time() -> None:
     pdb = net.build_operator_disruption_budget(CNPG, {})
     selector = {"matchLabels": {"app.kubernetes.io/name": "cloudnative-pg"}}
+    assert pdb["spec"] == {"maxUnavailable": 1, "selector": selector}
+
+
+def test_without_the_backup_plugin_the_operator_reaches_no_plugin_port() -> None:
+    policies = net.build_operator_policies(CNPG, MON, {})
+    assert not allowed(policies, CNPG_OPERATOR, BARMAN_CLOUD, net.BARMAN_CLOUD_GRPC_PORT)
+    assert "allow-barman-cloud" not in {p["metadata"]["name"] for p in policies}
+
+
+def test_the_plugin_budget_selects_the_plugins_pods() -> None:
+    pdb = net.build_operator_disruption_budget(CNPG, {}, net.BARMAN_CLOUD_PLUGIN)
+    selector = {"matchLabels": {"app.kubernetes.io/name": "plugin-barman-cloud"}}
+    assert pdb["metadata"]["name"] == "plugin-barman-cloud"
     assert pdb["spec"] == {"maxUnavailable": 1, "selector": selector}

@@ -108,6 +108,9 @@ def test_topology_spread_only_in_prod() -> None:
     assert set(keys) == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
     selector = stack("prod").manifest("Deployment", "web")["spec"]["selector"]["matchLabels"]
     assert all(c["labelSelector"]["matchLabels"] == selector for c in keys.values())
+    assert keys["topology.kubernetes.io/zone"]["whenUnsatisfiable"] == "DoNotSchedule"
+    # a lost zone (its nodes tainted unreachable) must not hold the replacements Pending
+    assert all(c["nodeTaintsPolicy"] == "Honor" for c in keys.values())
     dev = stack("dev").manifest("Deployment", "web")["spec"]["template"]["spec"]
     assert "topologySpreadConstraints" not in dev
 

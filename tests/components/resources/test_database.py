@@ -12,16 +12,15 @@ import yaml
 from cloudcoil.models.prometheus_operator.v1 import PodMonitor
 
 from components.objects import database
-from components.objects.charts import CLOUDNATIVE_PG
 from components.settings import AppSpec, ConfigError, app_spec, parse
 from offline import stackconfig
 from offline.engine import Resource
 from tests.support.preview import ROOT, Preview, preview
 
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
-SCHEDULED_BACKUP = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"
 CHART = "kubernetes:helm.sh/v4:Chart"
 SECRET = "kubernetes:core/v1:Secret"  # noqa: S105 (a type token)
+OBJECT_STORE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore"
 RESTORE = (
     "greenlight:database.restore.enabled=true",
     "greenlight:database.restore.sourceCluster=web-db",
@@ -69,6 +68,49 @@ def test_dev_cluster_is_one_instance_without_backups() -> None:
     assert secret_names(p) == ["web-db-credentials", "web-db-url"]
 
 
+# --- failure domains: zones, then nodes -----------------------------------------------------------
+
+
+def zone_constraint(spec: dict[str, Any]) -> dict[str, Any]:
+    [zone] = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone"]
+    return zone
+
+
+def test_prod_requires_instances_in_different_zones_and_prefers_different_nodes() -> None:
+    spec = cluster_of(preview("prod"))["spec"]
+    zone = zone_constraint(spec)
+    assert (zone["maxSkew"], zone["whenUnsatisfiable"]) == (1, "DoNotSchedule")
+    # The instance pods' labels (not the initdb/join Jobs'): only instances count towards the skew.
+    assert zone["labelSelector"] == {"matchLabels": {"cnpg.io/cluster": "web-db", "cnpg.io/podRole": "instance"}}
+    # A lost zone's nodes carry the unreachable taint: Honor drops them from the count, so the
+    # instance it held can be rebuilt in the zones left instead of waiting Pending for skew.
+    assert zone["nodeTaintsPolicy"] == "Honor"
+    [node] = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "kubernetes.io/hostname"]
+    assert node["whenUnsatisfiable"] == "ScheduleAnyway"
+    assert spec["affinity"] == {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname"}
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides", "expected"),
+    [
+        ("dev", (), "ScheduleAnyway"),
+        ("staging", (), "ScheduleAnyway"),
+        ("prod", ("greenlight:database.zoneSpread=preferred",), "ScheduleAnyway"),
+        ("dev", ("greenlight:database.zoneSpread=required",), "DoNotSchedule"),
+    ],
+)
+def test_zone_spread_is_required_only_where_the_setting_says(
+    stack: str, overrides: tuple[str, ...], expected: str
+) -> None:
+    spec = database.build_cluster(settings_for(stack, *overrides))["spec"]
+    assert zone_constraint(spec)["whenUnsatisfiable"] == expected
+
+
+def test_an_unknown_zone_spread_is_a_settings_error() -> None:
+    with pytest.raises(ConfigError, match=r"greenlight:database\.zoneSpread.*required or preferred"):
+        settings_for("prod", "greenlight:database.zoneSpread=always")
+
+
 def test_initdb_creates_app_database_owned_by_app_with_the_basic_auth_secret() -> None:
     p = preview("prod")
     initdb = cluster_of(p)["spec"]["bootstrap"]["initdb"]
@@ -79,41 +121,11 @@ def test_initdb_creates_app_database_owned_by_app_with_the_basic_auth_secret() -
     assert secret["stringData"]["password"] == "[secret]"  # noqa: S105 (the redaction marker)
 
 
-def test_prod_backs_up_base_and_wal_to_object_storage_with_retention() -> None:
-    p = preview("prod")
-    backup = cluster_of(p)["spec"]["backup"]
-    store = backup["barmanObjectStore"]
-    assert store["destinationPath"] == "s3://acme-greenlight-prod-backups/web"
-    assert store["wal"]["compression"] == "gzip"
-    assert backup["retentionPolicy"] == "30d"
-    assert "endpointURL" not in store  # empty setting: AWS S3
-    creds = store["s3Credentials"]
-    secret = p.manifest("Secret", creds["accessKeyId"]["name"])
-    assert creds["secretAccessKey"]["name"] == secret["metadata"]["name"]
-    assert {creds["accessKeyId"]["key"], creds["secretAccessKey"]["key"]} <= set(secret["stringData"])
-
-
-def test_endpoint_url_setting_reaches_the_object_store() -> None:
-    p = preview("prod", "greenlight:database.backup.endpointUrl=https://minio.example.com")
-    assert cluster_of(p)["spec"]["backup"]["barmanObjectStore"]["endpointURL"] == "https://minio.example.com"
-
-
-def test_prod_schedules_base_backups_owned_by_the_backup() -> None:
-    scheduled = preview("prod").manifest("ScheduledBackup", "web-db-scheduled")["spec"]
-    assert scheduled == {
-        "schedule": "0 0 2 * * *",
-        "cluster": {"name": "web-db"},
-        "method": "barmanObjectStore",
-        "immediate": True,
-        "backupOwnerReference": "self",
-    }
-
-
-def test_prod_protects_and_retains_the_database_its_secrets_and_the_operator() -> None:
+def test_prod_protects_and_retains_the_database_its_secrets_its_backups_and_the_charts() -> None:
     p = preview("prod")
     assert secret_names(p) == ["web-db-backup-s3", "web-db-credentials", "web-db-url"]
-    stateful = [*ours(p, CLUSTER), *ours(p, SECRET), *ours(p, CHART)]
-    assert len(stateful) == 5  # cluster, 3 secrets, chart
+    stateful = [*ours(p, CLUSTER), *ours(p, SECRET), *ours(p, OBJECT_STORE), *ours(p, CHART)]
+    assert len(stateful) == 7  # cluster, 3 secrets, object store, operator and plugin charts
     for resource in stateful:
         assert resource.protect and resource.retain_on_delete, resource.name
 
@@ -122,6 +134,7 @@ def test_dev_leaves_resources_unprotected_so_the_stack_can_be_torn_down() -> Non
     p = preview("dev")
     for resource in [*ours(p, CLUSTER), *ours(p, SECRET), *ours(p, CHART)]:
         assert not resource.protect and not resource.retain_on_delete, resource.name
+    assert ours(p, OBJECT_STORE) == []
 
 
 @pytest.mark.parametrize("args", [("prod",), ("dev",), ("prod", *RESTORE)])
@@ -130,22 +143,6 @@ def test_no_secret_value_appears_in_plaintext_anywhere_in_the_render(args: tuple
     leaked = [path for path in p.out.rglob("*") if path.is_file() and "offline-secret-" in path.read_text()]
     assert leaked == []
     assert p.manifest("Secret", "web-db-url")["stringData"] == {"DATABASE_URL": "[secret]"}
-
-
-def test_the_chart_is_pinned_and_every_cnpg_object_waits_for_it() -> None:
-    p = preview("prod")
-    [release] = [h for h in p.helm().values() if h["chart"] == "cloudnative-pg"]
-    assert release["version"] == CLOUDNATIVE_PG.version
-    assert re.fullmatch(r"\d+\.\d+\.\d+", release["version"])
-    assert release["repository"] == "https://cloudnative-pg.github.io/charts"
-    assert release["values"]["crds"]["create"] is True
-    [chart] = ours(p, CHART)
-    [cluster] = ours(p, CLUSTER)
-    [scheduled] = ours(p, SCHEDULED_BACKUP)
-    assert chart.urn in cluster.dependencies
-    assert {chart.urn, cluster.urn} <= set(scheduled.dependencies)
-    secrets = {r.name: r.urn for r in ours(p, SECRET)}
-    assert {secrets["database-credentials"], secrets["database-backup-s3"]} <= set(cluster.dependencies)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -209,31 +206,13 @@ def test_pod_monitor_scrapes_instance_pods_with_job_database() -> None:
     assert relabelled["role"] == "primary"
 
 
-def test_cluster_does_not_also_create_the_operator_pod_monitor() -> None:
-    assert cluster_of(preview("prod"))["spec"]["monitoring"] == {"enablePodMonitor": False}
+def test_cluster_leaves_out_the_deprecated_operator_pod_monitor_field() -> None:
+    """`monitoring.enablePodMonitor` is deprecated in 1.30; its default (false) keeps the operator's
+    PodMonitor away, so ours, which sets job="database", is the only one."""
+    assert "monitoring" not in cluster_of(preview("prod"))["spec"]
 
 
-# --- restore ------------------------------------------------------------------------------------------
-
-
-def test_restore_bootstraps_from_the_source_clusters_backups_to_a_point_in_time() -> None:
-    spec = cluster_of(preview("prod", *RESTORE))["spec"]
-    assert "initdb" not in spec["bootstrap"]
-    recovery = spec["bootstrap"]["recovery"]
-    assert recovery["source"] == "web-db"
-    assert recovery["recoveryTarget"] == {"targetTime": "2026-11-26T09:30:00Z"}
-    assert recovery["secret"] == {"name": "web-db-credentials"}
-    [source] = spec["externalClusters"]
-    assert source["name"] == "web-db"
-    assert source["barmanObjectStore"]["destinationPath"] == "s3://acme-greenlight-prod-backups/web"
-    assert source["barmanObjectStore"]["serverName"] == "web-db"
-    # barman refuses to archive into a non-empty folder: the restored cluster writes elsewhere.
-    assert spec["backup"]["barmanObjectStore"]["serverName"] != "web-db"
-
-
-def test_restore_without_target_time_recovers_to_the_latest_wal() -> None:
-    spec = cluster_of(preview("prod", *RESTORE[:2]))["spec"]
-    assert "recoveryTarget" not in spec["bootstrap"]["recovery"]
+# --- restore settings (the objects a restore renders: test_database_backups.py) -------------------------
 
 
 @pytest.mark.parametrize(
