@@ -156,6 +156,11 @@ EXCEPTIONS: tuple[ChartException, ...] = (
                    ".InfoInhibitor: true once no inhibition needs it", "Alert InfoInhibitor: set labels.severity"),
     ChartException("CKV_K8S_49", KPS, "ClusterRole", "kube-prometheus-stack-operator", "the operator manages every "
                    "object of its CRDs' group (monitoring.coreos.com/*)", "upstream: list the operator's resources"),
+    ChartException("no-wildcard-rbac", KPS, "ClusterRoleBinding", "kube-prometheus-stack-operator", "the operator "
+                   "creates, updates and deletes the StatefulSets, ConfigMaps and Secrets of every Prometheus and "
+                   "Alertmanager it runs and every monitoring.coreos.com object: its ClusterRole lists the resources "
+                   "and grants every verb on them (prometheus-operator Documentation/platform/rbac.md)",
+                   "upstream: list the verbs in the chart's prometheus-operator ClusterRole", "allows verbs *"),
     ChartException("CKV_K8S_155", "cloudnative-pg", "ClusterRole", "cloudnative-pg", "the operator patches its own "
                    "webhook configurations with the CA it generates", "cert-manager issuing the webhook certificate "
                    "(webhook.certManager), then upstream: drop the verbs"),
