@@ -1,8 +1,17 @@
 """The one path by which components register children: manifest dicts and Helm charts.
 
-One place knows how a manifest's top-level fields map to the typed pulumi-kubernetes constructors,
-so every component registers its objects the same way: typed resources for built-in kinds,
-CustomResource for CRDs, helm.v4.Chart for charts.
+One place maps a manifest to what the engine receives: every object, built-in kind or CRD, registers as
+a `pulumi.CustomResource` of the Kubernetes provider's type token for its apiVersion and kind, with the
+manifest's top-level fields as its inputs; charts register as helm.v4.Chart.
+
+Why not pulumi-kubernetes' typed classes (`k8s.apps.v1.Deployment`, ...): they send the engine the same
+type token and the same inputs, but cost about twice as much per object to construct (typed input and
+output translation, eager alias URNs) and a third of a second to import. What they add on the wire is
+kept here: the provider version (`_utilities.get_resource_opts_defaults()`) and a Secret's
+`data`/`stringData` as secret inputs and additional secret outputs (`core/v1/Secret.py`). Left out: the
+aliases they add to the kind's old API versions (`kubernetes:apps/v1beta1:Deployment`, ...). The engine
+looks an alias up only when a resource's URN is not in the state, and greenlight never registered those
+types, so no existing stack has an object there (README "Performance" has the argument and the plan).
 """
 
 from __future__ import annotations
@@ -11,45 +20,38 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
+from pulumi_kubernetes import _utilities as k8s_utilities
+from pulumi_kubernetes.helm.v4 import Chart
 
 from components.objects.charts import ChartSource
 
-# Manifest top-level fields -> keyword of the typed pulumi-kubernetes constructor.
-_FIELDS = {
-    "metadata": "metadata",
-    "spec": "spec",
-    "data": "data",
-    "stringData": "string_data",
-    "type": "type",
-    "automountServiceAccountToken": "automount_service_account_token",
-}
-_KINDS: dict[tuple[str, str], Any] = {
-    ("v1", "Namespace"): k8s.core.v1.Namespace,
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("v1", "Secret"): k8s.core.v1.Secret,
-    ("v1", "Service"): k8s.core.v1.Service,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
-    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
-    ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
-    ("batch/v1", "Job"): k8s.batch.v1.Job,
-}
+# pulumi-kubernetes/sdk/python/pulumi_kubernetes/core/v1/Secret.py (_internal_init): the typed Secret
+# wraps these inputs in Output.secret and lists them as additional secret outputs.
+SECRET_FIELDS = ("data", "stringData")
+SECRET_KIND = ("v1", "Secret")
+# The provider version every typed class and CustomResource sends (`ResourceOptions.version`).
+PROVIDER_VERSION = k8s_utilities.get_version()
+
+
+def type_token(api_version: str, kind: str) -> str:
+    """`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment`; the core group is `core/v1`."""
+    return f"kubernetes:{api_version if '/' in api_version else 'core/' + api_version}:{kind}"
 
 
 def register(name: str, manifest: Any, opts: pulumi.ResourceOptions | None = None) -> pulumi.CustomResource:
-    """Registers a manifest dict as the typed resource for its kind (a CustomResource for CRDs).
+    """Registers a manifest dict as a resource of its kind's type token; its fields are the inputs.
 
-    `manifest` may be an Output of a dict (e.g. built from a resolved image): apiVersion and kind
-    must then be known up front, so pass them as plain keys of a dict whose other values are Outputs.
+    `manifest` may be a dict whose values are Outputs (`split`): apiVersion and kind must be plain.
+    The resource's outputs are its top-level fields (`namespace.metadata["name"]`).
     """
-    key = (manifest["apiVersion"], manifest["kind"])
-    fields = {_FIELDS[k]: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
-    if key in _KINDS:
-        return _KINDS[key](name, **fields, opts=opts)  # type: ignore[no-any-return]
-    return k8s.apiextensions.CustomResource(name, api_version=key[0], kind=key[1], **fields, opts=opts)
+    api_version, kind = str(manifest["apiVersion"]), str(manifest["kind"])
+    props = dict(manifest)
+    options = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=PROVIDER_VERSION), opts)
+    if (api_version, kind) == SECRET_KIND:
+        props.update({f: pulumi.Output.secret(props[f]) for f in SECRET_FIELDS if props.get(f) is not None})
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
+        options = pulumi.ResourceOptions.merge(options, secret_outputs)
+    return pulumi.CustomResource(type_token(api_version, kind), name, props, options)
 
 
 def chart(
@@ -60,9 +62,9 @@ def chart(
     values: dict[str, Any],
     opts: pulumi.ResourceOptions,
     skip_crds: bool | None = None,
-) -> k8s.helm.v4.Chart:
+) -> Chart:
     """A helm.v4.Chart: every object of the chart becomes its own resource (seen by the policy pack)."""
-    return k8s.helm.v4.Chart(
+    return Chart(
         name,
         name=release,
         chart=source.chart,
