@@ -45,6 +45,10 @@ def main() -> None:
     parser.add_argument("--stacks", nargs="+", default=["dev", "staging", "prod"])
     parser.add_argument("--repeat", type=positive_int, default=3)
     args = parser.parse_args()
+    unknown = [s for s in args.stacks if not (ROOT / f"Pulumi.{s}.yaml").is_file()]
+    if unknown:
+        known = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+        parser.error(f"--stacks: no stack file for {', '.join(unknown)}; stacks: {', '.join(known)}")
     print(f"machine: {machine()}")
     print("| stack | runs | median wall (s) | min wall (s) | median CPU (s) | peak RSS (MiB) | exit |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

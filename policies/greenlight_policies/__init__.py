@@ -8,6 +8,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from greenlight_policies import (
+    charts,
     durability,
     metadata,
     observability,
@@ -32,6 +33,7 @@ def all_policies() -> list[Policy]:
         *durability.POLICIES,
         *reliability.POLICIES,
         *observability.POLICIES,
+        *charts.POLICIES,
     ]
 
 

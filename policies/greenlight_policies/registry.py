@@ -21,6 +21,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from greenlight_policies import exceptions
 from greenlight_policies.kube import Workload
 from greenlight_policies.stackview import Obj, view_of
 
@@ -42,6 +43,9 @@ ResourceRule = Callable[[Obj, Mapping[str, Any]], Iterable[str]]
 WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
 StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
 Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
+# Every rule registered, with its metadata: chart-exceptions re-runs them to see which exceptions applied.
+RESOURCE_RULES: list[tuple[Meta, ResourceRule]] = []
+STACK_RULES: list[tuple[Meta, StackRule]] = []
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,22 @@ def _defaults(meta: Meta) -> dict[str, Any]:
     return {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
 
 
+def defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Schema defaults under the given config."""
+    return {**_defaults(meta), **(given or {})}
+
+
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
     defaults = _defaults(meta)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         resource = view_of(args)
-        if resource.vendor:
-            return
         for message in rule(resource, {**defaults, **args.get_config()}):
-            report(message, None)
+            # A chart object's finding may be excepted, by name, in the one table (exceptions.py).
+            if exceptions.find(meta.name, resource.urn, resource.type, resource.props, message) is None:
+                report(message, None)
+
+    RESOURCE_RULES.append((meta, rule))
 
     return ResourceValidationPolicy(
         name=meta.name,
@@ -112,8 +123,15 @@ def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
     defaults = _defaults(meta)
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        by_urn: dict[str, Any] = {}
         for message, urn in rule(args, {**defaults, **args.get_config()}):
-            report(message, urn or None)
+            if urn and not by_urn:
+                by_urn = {r.urn: r for r in args.resources}
+            found = by_urn.get(urn) if urn else None
+            if found is None or exceptions.find(meta.name, urn, found.resource_type, found.props, message) is None:
+                report(message, urn or None)
+
+    STACK_RULES.append((meta, rule))
 
     return StackValidationPolicy(
         name=meta.name,

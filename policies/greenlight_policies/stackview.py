@@ -24,7 +24,6 @@ from greenlight_policies.kube import (
     group_of,
     kind_of,
     plain,
-    rendered_by_chart,
     service_selects,
     workload,
 )
@@ -62,11 +61,6 @@ class Obj:
     @cached_property
     def group(self) -> str:
         return group_of(self.type)
-
-    @cached_property
-    def vendor(self) -> bool:
-        """Rendered by a Helm chart: the chart vendor's object, judged through the chart's values."""
-        return rendered_by_chart(self.urn)
 
     @cached_property
     def _metadata(self) -> dict[str, Any]:
@@ -149,7 +143,7 @@ def _match_labels(o: Obj) -> dict[str, Any]:
 
 @dataclass
 class Stack:
-    """Queries over the stack's own objects (objects rendered inside Helm charts are the vendor's).
+    """Queries over every object of the stack, the charts' included (exceptions.py excepts by name).
 
     One Stack serves every stack policy of a request, so what a query builds is kept (`memo`).
     """
@@ -161,7 +155,6 @@ class Stack:
     _memo: dict[Hashable, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.objects = [o for o in self.objects if not o.vendor]
         self.by_urn = {o.urn: o for o in self.objects}
         self._position = {o: i for i, o in enumerate(self.objects)}
         self._by_kind = {}
