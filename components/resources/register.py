@@ -6,12 +6,11 @@ manifest's top-level fields as its inputs; charts register as helm.v4.Chart.
 
 Why not pulumi-kubernetes' typed classes (`k8s.apps.v1.Deployment`, ...): they send the engine the same
 type token and the same inputs, but cost about twice as much per object to construct (typed input and
-output translation, eager alias URNs) and a third of a second to import. What they add on the wire is
-kept here: the provider version (`_utilities.get_resource_opts_defaults()`) and a Secret's
-`data`/`stringData` as secret inputs and additional secret outputs (`core/v1/Secret.py`). Left out: the
-aliases they add to the kind's old API versions (`kubernetes:apps/v1beta1:Deployment`, ...). The engine
-looks an alias up only when a resource's URN is not in the state, and greenlight never registered those
-types, so no existing stack has an object there (README "Performance" has the argument and the plan).
+output translation) and a third of a second to import. Everything they add on the wire is kept here, so
+existing stacks see the same resources: the provider version (`_utilities.get_resource_opts_defaults()`),
+a Secret's `data`/`stringData` as secret inputs and additional secret outputs (`core/v1/Secret.py`), and
+the aliases each typed class adds for its kind's older API versions (typed_aliases.py), after the caller's.
+tests/components/resources/test_register.py compares the requests with the typed classes' field by field.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from pulumi_kubernetes import _utilities as k8s_utilities
 from pulumi_kubernetes.helm.v4 import Chart
 
 from components.objects.charts import ChartSource
+from components.resources.typed_aliases import typed_aliases
 
 # pulumi-kubernetes/sdk/python/pulumi_kubernetes/core/v1/Secret.py (_internal_init): the typed Secret
 # wraps these inputs in Output.secret and lists them as additional secret outputs.
@@ -51,6 +51,10 @@ def register(name: str, manifest: Any, opts: pulumi.ResourceOptions | None = Non
         props.update({f: pulumi.Output.secret(props[f]) for f in SECRET_FIELDS if props.get(f) is not None})
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
         options = pulumi.ResourceOptions.merge(options, secret_outputs)
+    old_types = typed_aliases(api_version, kind)
+    if old_types:  # merged last, as the typed class merges its alias options after the caller's
+        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in old_types])
+        options = pulumi.ResourceOptions.merge(options, aliases)
     return pulumi.CustomResource(type_token(api_version, kind), name, props, options)
 
 
