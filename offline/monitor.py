@@ -15,7 +15,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from offline import k8s_yaml, kinds, urns
+from offline import k8s_yaml, kinds, urns, wire
 
 STACK_TYPE = urns.STACK_TYPE
 DOCKER_IMAGE_TYPES = ("docker:index/image:Image", "docker-build:index:Image")
@@ -147,8 +147,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 f"{request.type} {request.name!r} is a component its provider expands at deploy time; the offline "
                 f"engine expands {', '.join(k8s_yaml.YAML_COMPONENTS)} and records {HELM_CHART_V4}"
             )
-        response = super().RegisterResource(request)
-        inputs = {} if request.type == STACK_TYPE else properties(request.object)
+        response, inputs = self._register(request)
         record = Resource(
             urn=response.urn,
             type=request.type,
@@ -176,6 +175,36 @@ class RecordingMonitor(mocks.MockMonitor):
         if remote_yaml:
             return self._expand_yaml(record, response)
         return response
+
+    def _register(self, request: Any) -> tuple[Any, dict[str, Any]]:
+        """The mock monitor's answer and the inputs to record.
+
+        Inputs of plain values and secrets (nearly every registration) are read once (offline/wire.py) and,
+        when the provider echoes them, sent back as they came: what the SDK then deserializes is what the
+        mock monitor's deserialize-and-serialize would have sent. Anything else takes the SDK's own path."""
+        if request.type == STACK_TYPE:
+            return super().RegisterResource(request), {}
+        try:
+            inputs = wire.plain_inputs(request.object)
+        except wire.NotPlain:
+            return super().RegisterResource(request), properties(request.object)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        new_id, state = self.mocks.new_resource(
+            mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+                transforms=mocks._resolve_callbacks(request.transforms),
+            )
+        )
+        id_ = new_id or ""  # OfflineMocks always names one; an empty id reads as none on the wire
+        echoed = state == inputs
+        state_struct = request.object if echoed else _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=state_struct), inputs
 
     def _add(self, record: Resource) -> None:
         self.recorded.append(record)
