@@ -125,17 +125,20 @@ def _timeouts(request: Any) -> dict[str, str]:
 
 # Children a resource registers on its own, as a remote component's Construct does (offline/charts.py).
 Expand = Callable[[Resource], Iterable[Resource]]
+# Told of each resource once it is recorded, in order (the policy pack's AnalysisStream).
+Observe = Callable[[Resource], None]
 
 
 class RecordingMonitor(mocks.MockMonitor):
     """The mock monitor with the engine's URNs, plus the graph and options the engine would hand to analyzers."""
 
-    def __init__(self, mock: OfflineMocks, expand: Expand | None = None) -> None:
+    def __init__(self, mock: OfflineMocks, expand: Expand | None = None, observe: Observe | None = None) -> None:
         super().__init__(mock)
         self.offline = mock
         self.recorded: list[Resource] = []
         self._by_urn: dict[str, Resource] = {}
         self._expand = expand
+        self._observe = observe
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return urns.make(runtime_settings.get_stack(), runtime_settings.get_project(), parent, type_, name)
@@ -209,6 +212,8 @@ class RecordingMonitor(mocks.MockMonitor):
     def _add(self, record: Resource) -> None:
         self.recorded.append(record)
         self._by_urn[record.urn] = record
+        if self._observe is not None:
+            self._observe(record)
 
     def _expand_yaml(self, component: Resource, response: Any) -> Any:
         """Registers the component's objects as the provider's Construct would, and returns them as its output."""
