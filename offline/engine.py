@@ -8,6 +8,7 @@ import runpy
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,13 @@ def _module_under(name: str, root: Path) -> bool:
     origin = getattr(module, "__file__", None)
     if not origin or "site-packages" in Path(origin).parts:
         return False  # installed packages (a venv may live inside the project) stay loaded
-    return Path(origin).resolve().is_relative_to(root.resolve())
+    return _resolved_directory(os.path.dirname(origin)).is_relative_to(_resolved_directory(str(root)))
+
+
+@cache
+def _resolved_directory(directory: str) -> Path:
+    """A module directory with links resolved, once per directory: a run checks every loaded module twice."""
+    return Path(directory).resolve()
 
 
 def is_secret(value: Any) -> bool:
