@@ -24,11 +24,14 @@ from offline.errors import UsageError
 from offline.monitor import STACK_TYPE, Expand, Observe, OfflineMocks, RecordingMonitor, Resource
 from offline.stackconfig import StackConfig
 
-# Allocations between young-generation collections while a program runs (CPython's default: 700, see
+# The cyclic collector's thresholds while a program runs (CPython's defaults: 700, 10, 10; see
 # https://docs.python.org/3/library/gc.html#gc.set_threshold). A program registers thousands of resources,
-# each a few hundred long-lived dicts, futures and Outputs: at the default, the collector ran thousands of
-# times and took a third of a 100-app preview's CPU (benchmarks/scale_apps.py), reclaiming almost nothing.
-PROGRAM_GC_THRESHOLD = 50_000
+# each a few hundred long-lived dicts, futures and Outputs; at the defaults the collector ran thousands of
+# times, each older-generation pass over the whole growing heap, and took a third of a 100-app preview's
+# CPU, more per app the more apps (benchmarks/scale_apps.py). Young collections every 10,000 allocations
+# still reclaim the SDK's short-lived cycles (closures, futures), so memory stays as it was; the middle
+# generation is collected every 50 of those; the oldest, the whole heap, not while the program runs.
+PROGRAM_GC_THRESHOLDS = (10_000, 50, 1_000)
 
 # The default provider's namespace setting (`pulumi config set kubernetes:namespace ...`).
 PROVIDER_NAMESPACE_KEY = "kubernetes:namespace"
@@ -79,15 +82,15 @@ def run_program(
 
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
-    """The cyclic collector runs less often while the program runs; what was loaded before (the SDKs, the
-    modules) is frozen out of its scans. Garbage is still collected, only less often."""
-    threshold = gc.get_threshold()
+    """The cyclic collector at PROGRAM_GC_THRESHOLDS while the program runs, with what was loaded before
+    (the SDKs, the modules) frozen out of its scans; the process's own settings again afterwards."""
+    thresholds = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(PROGRAM_GC_THRESHOLD, *threshold[1:])
+    gc.set_threshold(*PROGRAM_GC_THRESHOLDS)
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
