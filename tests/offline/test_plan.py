@@ -121,12 +121,13 @@ TRANSITIONS = [
         {("update", "Cluster greenlight-prod/web-db")},
     ),
     Transition(
-        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come, and the objects both "
-        "name `web` change hands between URNs",
+        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come (and the release "
+        "dashboard), and the objects both name `web` change hands between URNs",
         "dev",
         (),
         BLUE_GREEN_DEV,
         {("create", "greenlight:index:BlueGreenRelease release"), ("delete", "greenlight:index:AppDeployment app")}
+        | {("create", "ConfigMap monitoring/dashboard-web-release")}
         | {("create", name) for name in BLUE_GREEN_OBJECTS}
         | {("delete", name) for name in ROLLING_OBJECTS},
         {
