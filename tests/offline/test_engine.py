@@ -149,6 +149,29 @@ def test_bad_policy_pack_config_exits_2(
     assert fragment in err
 
 
+def test_a_pack_config_that_cannot_be_read_stops_the_preview_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.json"
+    code, _, err = run(
+        capsys, "--config", "probe:fail=true", "--policy-pack", str(PROBE_PACK), "--policy-pack-config", str(missing)
+    )
+    assert code == 2
+    assert f"--policy-pack-config {missing}" in err
+    assert "the program failed on purpose" not in err  # the program (which fails) never ran
+
+
+def test_a_relative_pack_config_is_read_from_where_the_preview_was_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program runs in --cwd while the pack analyzes: the config path still means the caller's file."""
+    monkeypatch.chdir(tmp_path)
+    Path("pack.json").write_text(json.dumps({"needs-owner": "advisory"}))
+    code, out, _ = run(capsys, "--json", "--policy-pack", str(PROBE_PACK), "--policy-pack-config", "pack.json")
+    assert code == 0
+    assert [v["level"] for v in json.loads(out)["violations"]] == ["advisory"]
+
+
 def test_program_error_is_one_message_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--config", "probe:fail=true")
     assert code == 2
