@@ -125,8 +125,9 @@ def _timeouts(request: Any) -> dict[str, str]:
 
 # Children a resource registers on its own, as a remote component's Construct does (offline/charts.py).
 Expand = Callable[[Resource], Iterable[Resource]]
-# Told of each resource once it is recorded, in order (the policy pack's AnalysisStream).
-Observe = Callable[[Resource], None]
+# Told of each resource once it is recorded, in order (the policy pack's AnalysisStream), with the struct
+# the program sent when it is exactly the recorded inputs (wire.read_inputs), else None.
+Observe = Callable[[Resource, struct_pb2.Struct | None], None]
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -150,7 +151,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 f"{request.type} {request.name!r} is a component its provider expands at deploy time; the offline "
                 f"engine expands {', '.join(k8s_yaml.YAML_COMPONENTS)} and records {HELM_CHART_V4}"
             )
-        response, inputs = self._register(request)
+        response, inputs, exact = self._register(request)
         record = Resource(
             urn=response.urn,
             type=request.type,
@@ -171,7 +172,7 @@ class RecordingMonitor(mocks.MockMonitor):
             custom_timeouts=_timeouts(request),
             import_id=request.importId,
         )
-        self._add(record)
+        self._add(record, request.object if exact else None)
         # A helm.v4.Chart registers its children right after itself (offline/charts.py expands it).
         for child in self._expand(record) if self._expand else ():
             self._add(child)
@@ -179,18 +180,19 @@ class RecordingMonitor(mocks.MockMonitor):
             return self._expand_yaml(record, response)
         return response
 
-    def _register(self, request: Any) -> tuple[Any, dict[str, Any]]:
+    def _register(self, request: Any) -> tuple[Any, dict[str, Any], bool]:
         """The mock monitor's answer and the inputs to record.
 
         Inputs of plain values and secrets (nearly every registration) are read once (offline/wire.py) and,
         when the provider echoes them, sent back as they came: what the SDK then deserializes is what the
-        mock monitor's deserialize-and-serialize would have sent. Anything else takes the SDK's own path."""
+        mock monitor's deserialize-and-serialize would have sent. Anything else takes the SDK's own path.
+        The flag says whether the request's struct is exactly the recorded inputs (wire.read_inputs)."""
         if request.type == STACK_TYPE:
-            return super().RegisterResource(request), {}
+            return super().RegisterResource(request), {}, False
         try:
-            inputs = wire.plain_inputs(request.object)
+            inputs, exact = wire.read_inputs(request.object)
         except wire.NotPlain:
-            return super().RegisterResource(request), properties(request.object)
+            return super().RegisterResource(request), properties(request.object), False
         urn = self.make_urn(request.parent, request.type, request.name)
         new_id, state = self.mocks.new_resource(
             mocks.MockResourceArgs(
@@ -207,13 +209,13 @@ class RecordingMonitor(mocks.MockMonitor):
         echoed = state == inputs
         state_struct = request.object if echoed else _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=state_struct), inputs
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=state_struct), inputs, exact
 
-    def _add(self, record: Resource) -> None:
+    def _add(self, record: Resource, sent: struct_pb2.Struct | None = None) -> None:
         self.recorded.append(record)
         self._by_urn[record.urn] = record
         if self._observe is not None:
-            self._observe(record)
+            self._observe(record, sent)
 
     def _expand_yaml(self, component: Resource, response: Any) -> Any:
         """Registers the component's objects as the provider's Construct would, and returns them as its output."""

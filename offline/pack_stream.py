@@ -23,6 +23,7 @@ from google.protobuf import struct_pb2
 
 from offline.analyzer import PIPELINE_WINDOW, PolicyPack, Remediation, Violation, encode_inputs
 from offline.engine import STACK_TYPE, Resource
+from offline.monitor import Observe
 from offline.packconfig import read_pack_config
 from offline.stackconfig import StackConfig
 
@@ -35,7 +36,7 @@ class AnalysisStream:
     def __init__(self, pack: PolicyPack, config_file: Path | None, stack: StackConfig) -> None:
         self.pack = pack
         self.levels: dict[str, str] = {}
-        self._queue: queue.SimpleQueue[Resource | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Resource, struct_pb2.Struct | None] | None] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(PIPELINE_WINDOW)
         self._encoded: dict[str, struct_pb2.Struct] = {}
         self._remediations: dict[str, list[Remediation]] = {}
@@ -49,28 +50,31 @@ class AnalysisStream:
         )
         self._thread.start()
 
-    def submit(self, resource: Resource) -> None:
-        """Queues a recorded resource (any thread); the Stack is analyzed only as part of the stack."""
+    def submit(self, resource: Resource, sent: struct_pb2.Struct | None = None) -> None:
+        """Queues a recorded resource (any thread); the Stack is analyzed only as part of the stack.
+
+        `sent`: the inputs as the program sent them, when that is exactly `resource.inputs` (the recording
+        monitor knows): what `encode_inputs` would make, so it is not made again."""
         if resource.type != STACK_TYPE:
-            self._queue.put(resource)
+            self._queue.put((resource, sent))
 
     def _run(self, config_file: Path | None, stack: StackConfig, given: dict[str, Any]) -> None:
         try:
             self.pack.connect()
             self.levels = self.pack.configure(config_file, stack, given)
-            for resource in iter(self._queue.get, _END):
+            for resource, sent in iter(self._queue.get, _END):
                 self._slots.acquire()
                 if self._errors:
                     self._slots.release()
                     continue  # keep draining: the program still submits; finish() reports the error
-                self._send(resource)
+                self._send(resource, sent)
             for _ in range(PIPELINE_WINDOW):  # every call answered
                 self._slots.acquire()
         except BaseException as err:  # noqa: BLE001 - handed to finish(), which raises it in the caller
             self._errors.append(err)
 
-    def _send(self, resource: Resource) -> None:
-        encoded = self._encoded[resource.urn] = encode_inputs(resource.inputs)
+    def _send(self, resource: Resource, sent: struct_pb2.Struct | None) -> None:
+        encoded = self._encoded[resource.urn] = sent if sent is not None else encode_inputs(resource.inputs)
         call = self.pack.stub.Remediate.future(self.pack.request(resource, encoded))
         call.add_done_callback(partial(self._guarded, self._remediated, resource))
 
@@ -123,7 +127,7 @@ class StreamWhileRunning:
         self.config_file = config_file
         self.stream: AnalysisStream | None = None
 
-    def __call__(self, stack: StackConfig) -> Callable[[Resource], None]:
+    def __call__(self, stack: StackConfig) -> Observe:
         self.stream = AnalysisStream(self.pack, self.config_file, stack)
         return self.stream.submit
 

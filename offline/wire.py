@@ -37,52 +37,71 @@ def _unwrap(value: Any) -> Any:
     return value["value"] if is_secret(value) else value
 
 
-def _value(value: struct_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        text = value.string_value
-        if text == rpc.UNKNOWN:
-            raise NotPlain("unknown")
-        return text
-    if kind == "number_value":
-        return value.number_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "struct_value":
-        return _object(value.struct_value)
-    if kind == "list_value":
-        items = [_value(v) for v in value.list_value.values]
-        return _wrap([_unwrap(v) for v in items]) if any(is_secret(v) for v in items) else items
-    if kind == "null_value":
-        return None
-    raise NotPlain("a value without a kind")
+class _Reader:
+    """One struct's read; `dropped_null` says whether a null member was left out (the struct then holds
+    more than the inputs say)."""
+
+    __slots__ = ("dropped_null",)
+
+    def __init__(self) -> None:
+        self.dropped_null = False
+
+    def value(self, value: struct_pb2.Value) -> Any:
+        kind = value.WhichOneof("kind")
+        if kind == "string_value":
+            text = value.string_value
+            if text == rpc.UNKNOWN:
+                raise NotPlain("unknown")
+            return text
+        if kind == "number_value":
+            return value.number_value
+        if kind == "bool_value":
+            return value.bool_value
+        if kind == "struct_value":
+            return self.object(value.struct_value)
+        if kind == "list_value":
+            items = [self.value(v) for v in value.list_value.values]
+            return _wrap([_unwrap(v) for v in items]) if any(is_secret(v) for v in items) else items
+        if kind == "null_value":
+            return None
+        raise NotPlain("a value without a kind")
+
+    def members(self, struct: struct_pb2.Struct) -> dict[str, Any]:
+        members = {}
+        for key, value in struct.fields.items():
+            item = self.value(value)
+            if item is not None:  # the SDK treats a null member as absent
+                members[key] = item
+            else:
+                self.dropped_null = True
+        return members
+
+    def object(self, struct: struct_pb2.Struct) -> Any:
+        fields = struct.fields
+        if SIG_KEY in fields:
+            signature = fields[SIG_KEY]
+            secret = signature.WhichOneof("kind") == "string_value" and signature.string_value == SECRET_SIG
+            if secret and "value" in fields:
+                return _wrap(self.value(fields["value"]))
+            raise NotPlain("a special object")
+        members = self.members(struct)
+        if any(is_secret(v) for v in members.values()):
+            return _wrap({k: _unwrap(v) for k, v in members.items()})
+        return members
 
 
-def _members(struct: struct_pb2.Struct) -> dict[str, Any]:
-    members = {}
-    for key, value in struct.fields.items():
-        item = _value(value)
-        if item is not None:  # the SDK treats a null member as absent
-            members[key] = item
-    return members
-
-
-def _object(struct: struct_pb2.Struct) -> Any:
-    fields = struct.fields
-    if SIG_KEY in fields:
-        signature = fields[SIG_KEY]
-        secret = signature.WhichOneof("kind") == "string_value" and signature.string_value == SECRET_SIG
-        if secret and "value" in fields:
-            return _wrap(_value(fields["value"]))
+def read_inputs(struct: struct_pb2.Struct) -> tuple[dict[str, Any], bool]:
+    """`plain_inputs(struct)`, and whether the struct is exactly those inputs as JSON (no secret, no null
+    member): then it is what `offline.analyzer.encode_inputs` would make of them, and need not be made."""
+    if SIG_KEY in struct.fields:
         raise NotPlain("a special object")
-    members = _members(struct)
-    if any(is_secret(v) for v in members.values()):
-        return _wrap({k: _unwrap(v) for k, v in members.items()})
-    return members
+    reader = _Reader()
+    inputs = reader.members(struct)
+    # A secret anywhere makes its top-level property secret, so looking at the top is enough.
+    exact = not reader.dropped_null and not any(is_secret(v) for v in inputs.values())
+    return inputs, exact
 
 
 def plain_inputs(struct: struct_pb2.Struct) -> dict[str, Any]:
     """`rpc.deserialize_properties(struct)` for structs of plain values and secrets; NotPlain otherwise."""
-    if SIG_KEY in struct.fields:
-        raise NotPlain("a special object")
-    return _members(struct)
+    return read_inputs(struct)[0]

@@ -13,6 +13,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from offline import monitor, wire
+from offline.analyzer import encode_inputs
 
 SECRET = {rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}
 # Registrations as components send them: nested objects, lists, numbers, nulls (dropped in objects,
@@ -40,6 +41,17 @@ def test_plain_inputs_are_what_the_sdk_deserializes(value: dict[str, Any]) -> No
     encoded = struct(value)
     assert wire.plain_inputs(encoded) == rpc.deserialize_properties(encoded)
     assert wire.plain_inputs(encoded) == monitor.properties(encoded)
+
+
+@pytest.mark.parametrize("value", CASES)
+def test_a_struct_said_to_be_exact_is_what_the_analyzer_would_encode(value: dict[str, Any]) -> None:
+    """The pack then gets the program's struct as it is: it must be the encoding of the recorded inputs."""
+    encoded = struct(value)
+    inputs, exact = wire.read_inputs(encoded)
+    secret_or_null = "hunter2" in str(value) or "None" in str(value)
+    assert exact == (not secret_or_null)
+    if exact:
+        assert encode_inputs(inputs) == encoded
 
 
 def test_a_null_member_is_dropped_and_a_secret_member_makes_its_object_secret() -> None:
@@ -71,7 +83,7 @@ def test_the_fast_path_answers_what_the_mock_monitor_answers(type_: str, value: 
     """Same URN, id and outputs as the SDK reads them; the image mock's extra outputs included."""
     mocks.set_mocks(monitor.OfflineMocks(), project="greenlight", stack="test", preview=True)
     request = _request(type_, value)
-    fast, inputs = monitor.RecordingMonitor(monitor.OfflineMocks())._register(request)
+    fast, inputs, _ = monitor.RecordingMonitor(monitor.OfflineMocks())._register(request)
     slow = mocks.MockMonitor.RegisterResource(monitor.RecordingMonitor(monitor.OfflineMocks()), request)
     assert (fast.urn, fast.id) == (slow.urn, slow.id)
     assert rpc.deserialize_properties(fast.object) == rpc.deserialize_properties(slow.object)
