@@ -105,11 +105,12 @@ def _program_imports(cwd: Path) -> Iterator[None]:
     """The program imports its own packages: copies loaded from elsewhere (another checkout of the project,
     e.g. the head of a plan when the base runs) step aside for the run and come back after it."""
     own = _top_level_names(cwd)
+    # Over copies of sys.modules' keys: another thread (the policy pack's client) may import meanwhile.
     shadowed = {
         name: sys.modules.pop(name)
-        for name in [n for n in sys.modules if n.split(".")[0] in own and not _module_under(n, cwd)]
+        for name in [n for n in list(sys.modules) if n.split(".")[0] in own and not _module_under(n, cwd)]
     }
-    loaded_before = {name for name in sys.modules if _module_under(name, cwd)}
+    loaded_before = {name for name in list(sys.modules) if _module_under(name, cwd)}
     previous_cwd, previous_path = Path.cwd(), list(sys.path)
     os.chdir(cwd)
     sys.path.insert(0, str(cwd))
@@ -119,7 +120,7 @@ def _program_imports(cwd: Path) -> Iterator[None]:
         os.chdir(previous_cwd)
         sys.path[:] = previous_path
         # Let a later run in this process (tests, --cwd elsewhere) import its own copies.
-        for name in [n for n in sys.modules if _module_under(n, cwd) and n not in loaded_before]:
+        for name in [n for n in list(sys.modules) if _module_under(n, cwd) and n not in loaded_before]:
             del sys.modules[name]
         sys.modules.update(shadowed)
 

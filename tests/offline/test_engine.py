@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import types
 from pathlib import Path
 
 import pytest
 import yaml
 
-from offline import analyzer, stackconfig
+from offline import analyzer, engine, stackconfig
 from offline.__main__ import main
 from tests.support.preview import ROOT
 
@@ -303,3 +305,31 @@ def test_path_overrides_into_a_secret_or_scalar_are_refused(tmp_path: Path, over
     )
     with pytest.raises(stackconfig.UsageError, match=fragment):
         stackconfig.load(tmp_path, "test", [override])
+
+
+def test_the_programs_imports_are_restored_while_another_thread_imports(tmp_path: Path) -> None:
+    """The policy pack's client thread may import modules while the program runs and ends."""
+    stop = threading.Event()
+    names = [f"_greenlight_test_churn_{i}" for i in range(50)]
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            sys.modules[names[i % 50]] = types.ModuleType(names[i % 50])
+            sys.modules.pop(names[(i + 25) % 50], None)
+            i += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so the race shows
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        for _ in range(20):
+            with engine._program_imports(tmp_path):
+                pass
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+        for name in names:
+            sys.modules.pop(name, None)
