@@ -2,9 +2,11 @@
 
     .venv/bin/python -m benchmarks.stages --stack prod [--cwd DIR] [--config K=V]... --render OUT --json FILE
 
-Runs what `python -m offline preview --policy-pack policies --render OUT` runs, in the same order, and
-writes the seconds of each stage: import, program (the engine and components), pack (start-up, Configure,
-Remediate and Analyze per resource, AnalyzeStack) and render, plus the pack process's peak memory.
+Runs what `python -m offline preview --policy-pack policies --render OUT` runs, one stage after the other
+(the preview streams resources to the pack while the program runs; here the pack starts after it, so its
+whole time is its own), and writes the seconds of each stage: import, program (the engine and components),
+pack (start-up, Configure, Remediate and Analyze per resource, AnalyzeStack) and render, plus the pack
+process's peak memory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 STARTED = time.perf_counter()
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from offline import stackconfig  # noqa: E402
 from offline.analyzer import PolicyPack  # noqa: E402
-from offline.engine import STACK_TYPE, Resource, run_program  # noqa: E402
+from offline.engine import Resource, run_program  # noqa: E402
+from offline.pack_stream import AnalysisStream  # noqa: E402
 from offline.render import render  # noqa: E402
 from offline.stackconfig import StackConfig  # noqa: E402
 
@@ -45,24 +49,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_pack_measured(stack: StackConfig, resources: list[Resource], config: Path) -> dict[str, float]:
-    """offline.analyzer.run_pack's steps, reading the pack's peak memory and CPU before it is stopped.
+def run_pack_measured(stack: StackConfig, recorded: list[tuple[Resource, Any]], config: Path) -> dict[str, float]:
+    """What the preview's pack does (offline/pack_stream.py: Configure, Remediate and Analyze per resource
+    with the struct the program sent where it is exact, AnalyzeStack), over a finished program's
+    resources, reading the pack's peak memory and CPU before it is stopped.
 
     CPU is the pack process's plus what this process spent driving it (encoding, gRPC client)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     with PolicyPack(POLICIES, connect=False) as pack:
-        pack.connect()
-        pack.configure(config, stack)
-        analyzed = [r for r in resources if r.type != STACK_TYPE]
-        stack_request = pack.stack_request(resources)
-        encoded = {item.urn: item.properties for item in stack_request.resources}
-        pack.remediate_all(analyzed, encoded)
-        found = len(pack.analyze_all(analyzed, encoded))
-        found += len(pack.analyze_stack(resources, stack_request))
+        stream = AnalysisStream(pack, config, stack)
+        for recorded_resource, sent in recorded:
+            stream.submit(recorded_resource, sent)
+        violations, _, _ = stream.finish([r for r, _ in recorded])
         used = resource.getrusage(resource.RUSAGE_SELF)
         client = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
         return {
-            "violations": found,
+            "violations": len(violations),
             "pack_peak_mib": peak_mib(pack.process.pid),
             "pack_cpu_s": cpu_seconds(pack.process.pid) + client,
         }
@@ -78,10 +80,12 @@ def main() -> None:
     args = parser.parse_args()
     imported = time.perf_counter()
     stack = stackconfig.load(args.cwd.resolve(), args.stack, args.config)
-    resources = run_program(args.cwd.resolve(), stack)
+    recorded: list[tuple[Resource, Any]] = []
+    resources = run_program(args.cwd.resolve(), stack, None, lambda r, sent: recorded.append((r, sent)))
     programmed = time.perf_counter()
-    # Started after the program here (the preview starts it before), so its start-up counts as the pack's.
-    pack = run_pack_measured(stack, resources, POLICIES / "config" / f"{args.stack}.json")
+    # Started after the program here (the preview starts it before and streams to it), so its start-up
+    # and all of its work count as the pack's.
+    pack = run_pack_measured(stack, recorded, POLICIES / "config" / f"{args.stack}.json")
     packed = time.perf_counter()
     counts = render(args.render, resources)
     rendered = time.perf_counter()

@@ -58,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
 
 def preview(args: argparse.Namespace) -> int:
     from offline import charts, crds, report
-    from offline.analyzer import PolicyPack, Remediation, Violation, run_pack
+    from offline.analyzer import PolicyPack, Remediation, Violation
+    from offline.pack_stream import StreamWhileRunning
     from offline.render import render
     from offline.states import capture
 
@@ -67,18 +68,22 @@ def preview(args: argparse.Namespace) -> int:
     cwd = args.cwd.resolve()
     expander = charts.ChartExpander(charts.ChartSources.find(args.helm, args.charts))
     # Started first, the pack's start-up (importing the SDKs) overlaps the program run; closed on any error.
+    # It remediates and analyzes each resource as the program registers it, as the engine calls it.
     running = PolicyPack(args.policy_pack.resolve(), connect=False) if args.policy_pack else None
+    analysis = StreamWhileRunning(running, args.policy_pack_config) if running is not None else None
     violations: list[Violation] = []
     remediations: list[Remediation] = []
     levels: dict[str, str] = {}
     try:
-        stack, resources = capture(cwd, args.stack, args.config, expander)
+        stack, resources = capture(cwd, args.stack, args.config, expander, analysis)
         failures = charts.errors(expander.reports) or crds.errors(resources, expander.crds)
         if failures:  # helm refused a chart, or a custom resource does not fit its CRD: as the provider would fail
             raise UsageError(failures)
-        if running is not None:
-            violations, remediations, levels = run_pack(running, args.policy_pack_config, stack, resources)
+        if analysis is not None:
+            violations, remediations, levels = analysis.finish(resources)
     finally:
+        if analysis is not None:
+            analysis.stop()
         if running is not None:
             running.close()
     if args.render:

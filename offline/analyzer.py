@@ -25,7 +25,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
 from offline import urns
-from offline.engine import STACK_TYPE, Resource, is_secret, wrap_secret
+from offline.engine import Resource, is_secret, wrap_secret
 from offline.packconfig import LEVEL_NAMES, LEVELS, read_pack_config, resolve_policy_config
 from offline.stackconfig import StackConfig, UsageError
 
@@ -185,10 +185,15 @@ class PolicyPack:
 
     # -- configuration -------------------------------------------------------------------------
 
-    def configure(self, config_file: Path | None, stack: StackConfig) -> dict[str, str]:
-        """Resolves levels and properties per policy, validates them, sends Configure."""
+    def configure(
+        self, config_file: Path | None, stack: StackConfig, given: dict[str, Any] | None = None
+    ) -> dict[str, str]:
+        """Resolves levels and properties per policy, validates them, sends Configure.
+
+        `given`: the config file's contents when already read (`read_pack_config`)."""
         policies = {p.name: p for p in self.info.policies}
-        given = read_pack_config(config_file) if config_file is not None else {}
+        if given is None:
+            given = read_pack_config(config_file) if config_file is not None else {}
         unknown = sorted(set(given) - set(policies) - {"all"})
         if unknown:
             raise UsageError(
@@ -285,13 +290,16 @@ class PolicyPack:
         pairs = zip(resources, _in_order(calls), strict=True)
         return [self._violation(d, r.urn) for r, response in pairs for d in response.diagnostics]
 
-    def stack_request(self, resources: list[Resource]) -> analyzer_pb2.AnalyzeStackRequest:
-        """Every resource with its inputs, options and graph."""
+    def stack_request(
+        self, resources: list[Resource], encoded: Mapping[str, struct_pb2.Struct] | None = None
+    ) -> analyzer_pb2.AnalyzeStackRequest:
+        """Every resource with its inputs (`encoded[urn]` where already encoded), options and graph."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
+            properties = encoded.get(r.urn) if encoded is not None else None
             item = request.resources.add(
                 type=r.type,
-                properties=encode_inputs(r.inputs),
+                properties=properties if properties is not None else encode_inputs(r.inputs),
                 urn=r.urn,
                 name=r.name,
                 options=self._options(r),
@@ -334,30 +342,4 @@ def _seconds(duration: str) -> float:
     return total
 
 
-def run_pack(
-    pack: PolicyPack | Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
-) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
-    """Configure, Remediate and Analyze each resource, AnalyzeStack; then the pack is stopped.
-
-    `pack`: a pack started earlier (its start-up overlapping other work), or the directory of one to start.
-    """
-    if not isinstance(pack, PolicyPack):
-        pack = PolicyPack(pack, connect=False)
-    with pack:
-        try:
-            pack.connect()
-            levels = pack.configure(config_file, stack)
-            analyzed = [r for r in resources if r.type != STACK_TYPE]
-            # Inputs encoded once, into the AnalyzeStack request: Remediate and Analyze send the same
-            # properties, and one copy of the stack's inputs is held, not one per call kind.
-            stack_request = pack.stack_request(resources)
-            encoded = {item.urn: item.properties for item in stack_request.resources}
-            remediations = pack.remediate_all(analyzed, encoded)
-            violations = pack.analyze_all(analyzed, encoded)
-            violations += pack.analyze_stack(resources, stack_request)
-        except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
-            raise pack.rpc_error(err) from None
-    return violations, remediations, levels
-
-
-__all__ = ["PolicyPack", "Remediation", "Violation", "plugin_pb2", "run_pack"]
+__all__ = ["PolicyPack", "Remediation", "Violation", "plugin_pb2"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,17 @@ from pulumi.runtime.sync_await import _sync_await
 
 from offline import kinds
 from offline.errors import UsageError
-from offline.monitor import STACK_TYPE, Expand, OfflineMocks, RecordingMonitor, Resource
+from offline.monitor import STACK_TYPE, Expand, Observe, OfflineMocks, RecordingMonitor, Resource
 from offline.stackconfig import StackConfig
+
+# The cyclic collector's thresholds while a program runs (CPython's defaults: 700, 10, 10; see
+# https://docs.python.org/3/library/gc.html#gc.set_threshold). A program registers thousands of resources,
+# each a few hundred long-lived dicts, futures and Outputs; at the defaults the collector ran thousands of
+# times, each older-generation pass over the whole growing heap, and took a third of a 100-app preview's
+# CPU, more per app the more apps (benchmarks/scale_apps.py). Young collections every 10,000 allocations
+# still reclaim the SDK's short-lived cycles (closures, futures), so memory stays as it was; the middle
+# generation is collected every 50 of those; the oldest, the whole heap, not while the program runs.
+PROGRAM_GC_THRESHOLDS = (10_000, 50, 1_000)
 
 # The default provider's namespace setting (`pulumi config set kubernetes:namespace ...`).
 PROVIDER_NAMESPACE_KEY = "kubernetes:namespace"
@@ -30,14 +41,18 @@ class ProgramError(UsageError):
     """The program failed; the message is what the user needs to see."""
 
 
-def run_program(cwd: Path, stack_config: StackConfig, expand: Expand | None = None) -> list[Resource]:
-    """Runs `cwd/__main__.py` as `pulumi preview` would, returning every registration in order."""
+def run_program(
+    cwd: Path, stack_config: StackConfig, expand: Expand | None = None, observe: Observe | None = None
+) -> list[Resource]:
+    """Runs `cwd/__main__.py` as `pulumi preview` would, returning every registration in order.
+
+    `observe` is told of each registration as it is recorded (the policy pack analyzes while the program runs)."""
     program_file = cwd / "__main__.py"
     if not program_file.is_file():
         raise ProgramError(f"no __main__.py in {cwd}")
     set_all_config(dict(stack_config.config), sorted(stack_config.secret_keys))
     offline_mocks = OfflineMocks(stack_config.config.get(PROVIDER_NAMESPACE_KEY) or kinds.DEFAULT_NAMESPACE)
-    monitor = RecordingMonitor(offline_mocks, expand)
+    monitor = RecordingMonitor(offline_mocks, expand, observe)
     runtime_settings.ROOT.set(None)  # a fresh Stack per run, so one process can preview twice
     # ... and no failure of an earlier run (kept by the SDK's RPC bookkeeping) surfaces in this one.
     runtime_settings.SETTINGS.rpc_manager.clear()
@@ -53,7 +68,7 @@ def run_program(cwd: Path, stack_config: StackConfig, expand: Expand | None = No
         runpy.run_path(str(program_file), run_name="__main__")
         root._finish()  # type: ignore[union-attr]
 
-    with _program_imports(cwd):
+    with _program_imports(cwd), _fewer_collections():
         try:
             _sync_await(run_pulumi_func(program))
         except Exception as err:
@@ -63,6 +78,20 @@ def run_program(cwd: Path, stack_config: StackConfig, expand: Expand | None = No
     if offline_mocks.failure:  # raised where the SDK only logs it: still never a silent success
         raise ProgramError(offline_mocks.failure)
     return monitor.recorded
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic collector at PROGRAM_GC_THRESHOLDS while the program runs, with what was loaded before
+    (the SDKs, the modules) frozen out of its scans; the process's own settings again afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*PROGRAM_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _top_level_names(cwd: Path) -> set[str]:
@@ -76,11 +105,12 @@ def _program_imports(cwd: Path) -> Iterator[None]:
     """The program imports its own packages: copies loaded from elsewhere (another checkout of the project,
     e.g. the head of a plan when the base runs) step aside for the run and come back after it."""
     own = _top_level_names(cwd)
+    # Over copies of sys.modules' keys: another thread (the policy pack's client) may import meanwhile.
     shadowed = {
         name: sys.modules.pop(name)
-        for name in [n for n in sys.modules if n.split(".")[0] in own and not _module_under(n, cwd)]
+        for name in [n for n in list(sys.modules) if n.split(".")[0] in own and not _module_under(n, cwd)]
     }
-    loaded_before = {name for name in sys.modules if _module_under(name, cwd)}
+    loaded_before = {name for name in list(sys.modules) if _module_under(name, cwd)}
     previous_cwd, previous_path = Path.cwd(), list(sys.path)
     os.chdir(cwd)
     sys.path.insert(0, str(cwd))
@@ -90,7 +120,7 @@ def _program_imports(cwd: Path) -> Iterator[None]:
         os.chdir(previous_cwd)
         sys.path[:] = previous_path
         # Let a later run in this process (tests, --cwd elsewhere) import its own copies.
-        for name in [n for n in sys.modules if _module_under(n, cwd) and n not in loaded_before]:
+        for name in [n for n in list(sys.modules) if _module_under(n, cwd) and n not in loaded_before]:
             del sys.modules[name]
         sys.modules.update(shadowed)
 
@@ -100,7 +130,13 @@ def _module_under(name: str, root: Path) -> bool:
     origin = getattr(module, "__file__", None)
     if not origin or "site-packages" in Path(origin).parts:
         return False  # installed packages (a venv may live inside the project) stay loaded
-    return Path(origin).resolve().is_relative_to(root.resolve())
+    return _resolved_directory(os.path.dirname(origin)).is_relative_to(_resolved_directory(str(root)))
+
+
+@cache
+def _resolved_directory(directory: str) -> Path:
+    """A module directory with links resolved, once per directory: a run checks every loaded module twice."""
+    return Path(directory).resolve()
 
 
 def is_secret(value: Any) -> bool:

@@ -15,7 +15,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from offline import k8s_yaml, kinds, urns
+from offline import k8s_yaml, kinds, urns, wire
 
 STACK_TYPE = urns.STACK_TYPE
 DOCKER_IMAGE_TYPES = ("docker:index/image:Image", "docker-build:index:Image")
@@ -125,17 +125,21 @@ def _timeouts(request: Any) -> dict[str, str]:
 
 # Children a resource registers on its own, as a remote component's Construct does (offline/charts.py).
 Expand = Callable[[Resource], Iterable[Resource]]
+# Told of each resource once it is recorded, in order (the policy pack's AnalysisStream), with the struct
+# the program sent when it is exactly the recorded inputs (wire.read_inputs), else None.
+Observe = Callable[[Resource, struct_pb2.Struct | None], None]
 
 
 class RecordingMonitor(mocks.MockMonitor):
     """The mock monitor with the engine's URNs, plus the graph and options the engine would hand to analyzers."""
 
-    def __init__(self, mock: OfflineMocks, expand: Expand | None = None) -> None:
+    def __init__(self, mock: OfflineMocks, expand: Expand | None = None, observe: Observe | None = None) -> None:
         super().__init__(mock)
         self.offline = mock
         self.recorded: list[Resource] = []
         self._by_urn: dict[str, Resource] = {}
         self._expand = expand
+        self._observe = observe
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return urns.make(runtime_settings.get_stack(), runtime_settings.get_project(), parent, type_, name)
@@ -147,8 +151,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 f"{request.type} {request.name!r} is a component its provider expands at deploy time; the offline "
                 f"engine expands {', '.join(k8s_yaml.YAML_COMPONENTS)} and records {HELM_CHART_V4}"
             )
-        response = super().RegisterResource(request)
-        inputs = {} if request.type == STACK_TYPE else properties(request.object)
+        response, inputs, exact = self._register(request)
         record = Resource(
             urn=response.urn,
             type=request.type,
@@ -169,7 +172,7 @@ class RecordingMonitor(mocks.MockMonitor):
             custom_timeouts=_timeouts(request),
             import_id=request.importId,
         )
-        self._add(record)
+        self._add(record, request.object if exact else None)
         # A helm.v4.Chart registers its children right after itself (offline/charts.py expands it).
         for child in self._expand(record) if self._expand else ():
             self._add(child)
@@ -177,9 +180,42 @@ class RecordingMonitor(mocks.MockMonitor):
             return self._expand_yaml(record, response)
         return response
 
-    def _add(self, record: Resource) -> None:
+    def _register(self, request: Any) -> tuple[Any, dict[str, Any], bool]:
+        """The mock monitor's answer and the inputs to record.
+
+        Inputs of plain values and secrets (nearly every registration) are read once (offline/wire.py) and,
+        when the provider echoes them, sent back as they came: what the SDK then deserializes is what the
+        mock monitor's deserialize-and-serialize would have sent. Anything else takes the SDK's own path.
+        The flag says whether the request's struct is exactly the recorded inputs (wire.read_inputs)."""
+        if request.type == STACK_TYPE:
+            return super().RegisterResource(request), {}, False
+        try:
+            inputs, exact = wire.read_inputs(request.object)
+        except wire.NotPlain:
+            return super().RegisterResource(request), properties(request.object), False
+        urn = self.make_urn(request.parent, request.type, request.name)
+        new_id, state = self.mocks.new_resource(
+            mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+                transforms=mocks._resolve_callbacks(request.transforms),
+            )
+        )
+        id_ = new_id or ""  # OfflineMocks always names one; an empty id reads as none on the wire
+        echoed = state == inputs
+        state_struct = request.object if echoed else _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=state_struct), inputs, exact
+
+    def _add(self, record: Resource, sent: struct_pb2.Struct | None = None) -> None:
         self.recorded.append(record)
         self._by_urn[record.urn] = record
+        if self._observe is not None:
+            self._observe(record, sent)
 
     def _expand_yaml(self, component: Resource, response: Any) -> Any:
         """Registers the component's objects as the provider's Construct would, and returns them as its output."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from pathlib import Path
 from offline import render, stackconfig
 from offline.engine import Resource, run_program
 from offline.errors import UsageError
-from offline.monitor import Expand
+from offline.monitor import Expand, Observe
 from offline.stackconfig import StackConfig
 
 GIT_TIMEOUT_SECONDS = 120  # a worktree of this repository takes about a second; a hung git must not hang CI
@@ -28,15 +28,20 @@ class State:
 
 
 def capture(
-    cwd: Path, stack: str, overrides: list[str], expand: Expand | None = None
+    cwd: Path,
+    stack: str,
+    overrides: list[str],
+    expand: Expand | None = None,
+    observer: Callable[[StackConfig], Observe] | None = None,
 ) -> tuple[StackConfig, list[Resource]]:
     """Runs the program in `cwd` with the stack's settings; a settings error names the override behind it.
 
     `expand`: what registers a chart's objects (offline/charts.py); without it, charts stay unexpanded.
+    `observer`: given the stack's settings, what to tell of each resource as it is recorded.
     """
     config = stackconfig.load(cwd, stack, overrides)
     try:
-        return config, run_program(cwd, config, expand)
+        return config, run_program(cwd, config, expand, observer(config) if observer else None)
     except Exception as err:
         explained = stackconfig.explain_settings_error(err, config)
         if explained is not None:

@@ -9,10 +9,12 @@ credentials (the password stays a Pulumi secret) and hands the workload `repo_di
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_docker as docker
+
+if TYPE_CHECKING:  # imported where an image is built: most stacks pin images, and the import takes 0.2 s
+    import pulumi_docker as docker
 
 from components.objects.plan import Track
 from components.settings import BUILD, AppSpec
@@ -28,6 +30,8 @@ def image_name(spec: AppSpec, tag: str) -> str:
 
 
 def build_image(name: str, spec: AppSpec, tag: str, opts: pulumi.ResourceOptions | None = None) -> docker.Image:
+    import pulumi_docker as docker  # here, not at the top: see the TYPE_CHECKING import
+
     build = spec.image_build
     password = spec.registry_password.output() if spec.registry_password else None
     return docker.Image(

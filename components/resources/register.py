@@ -1,8 +1,16 @@
 """The one path by which components register children: manifest dicts and Helm charts.
 
-One place knows how a manifest's top-level fields map to the typed pulumi-kubernetes constructors,
-so every component registers its objects the same way: typed resources for built-in kinds,
-CustomResource for CRDs, helm.v4.Chart for charts.
+One place maps a manifest to what the engine receives: every object, built-in kind or CRD, registers as
+a `pulumi.CustomResource` of the Kubernetes provider's type token for its apiVersion and kind, with the
+manifest's top-level fields as its inputs; charts register as helm.v4.Chart.
+
+Why not pulumi-kubernetes' typed classes (`k8s.apps.v1.Deployment`, ...): they send the engine the same
+type token and the same inputs, but cost about twice as much per object to construct (typed input and
+output translation) and a third of a second to import. Everything they add on the wire is kept here, so
+existing stacks see the same resources: the provider version (`_utilities.get_resource_opts_defaults()`),
+a Secret's `data`/`stringData` as secret inputs and additional secret outputs (`core/v1/Secret.py`), and
+the aliases each typed class adds for its kind's older API versions (typed_aliases.py), after the caller's.
+tests/components/resources/test_register.py compares the requests with the typed classes' field by field.
 """
 
 from __future__ import annotations
@@ -11,47 +19,43 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
+from pulumi_kubernetes import _utilities as k8s_utilities
+from pulumi_kubernetes.helm.v4 import Chart
 
 from components.objects.charts import ChartSource
+from components.resources.typed_aliases import typed_aliases
 
-# Manifest top-level fields -> keyword of the typed pulumi-kubernetes constructor.
-_FIELDS = {
-    "metadata": "metadata",
-    "spec": "spec",
-    "data": "data",
-    "stringData": "string_data",
-    "type": "type",
-    "automountServiceAccountToken": "automount_service_account_token",
-    "rules": "rules",
-}
-_KINDS: dict[tuple[str, str], Any] = {
-    ("v1", "Namespace"): k8s.core.v1.Namespace,
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("v1", "Secret"): k8s.core.v1.Secret,
-    ("v1", "Service"): k8s.core.v1.Service,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
-    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
-    ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
-    ("batch/v1", "Job"): k8s.batch.v1.Job,
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
-}
+# pulumi-kubernetes/sdk/python/pulumi_kubernetes/core/v1/Secret.py (_internal_init): the typed Secret
+# wraps these inputs in Output.secret and lists them as additional secret outputs.
+SECRET_FIELDS = ("data", "stringData")
+SECRET_KIND = ("v1", "Secret")
+# The provider version every typed class and CustomResource sends (`ResourceOptions.version`).
+PROVIDER_VERSION = k8s_utilities.get_version()
+
+
+def type_token(api_version: str, kind: str) -> str:
+    """`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment`; the core group is `core/v1`."""
+    return f"kubernetes:{api_version if '/' in api_version else 'core/' + api_version}:{kind}"
 
 
 def register(name: str, manifest: Any, opts: pulumi.ResourceOptions | None = None) -> pulumi.CustomResource:
-    """Registers a manifest dict as the typed resource for its kind (a CustomResource for CRDs).
+    """Registers a manifest dict as a resource of its kind's type token; its fields are the inputs.
 
-    `manifest` may be an Output of a dict (e.g. built from a resolved image): apiVersion and kind
-    must then be known up front, so pass them as plain keys of a dict whose other values are Outputs.
+    `manifest` may be a dict whose values are Outputs (`split`): apiVersion and kind must be plain.
+    The resource's outputs are its top-level fields (`namespace.metadata["name"]`).
     """
-    key = (manifest["apiVersion"], manifest["kind"])
-    fields = {_FIELDS[k]: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
-    if key in _KINDS:
-        return _KINDS[key](name, **fields, opts=opts)  # type: ignore[no-any-return]
-    return k8s.apiextensions.CustomResource(name, api_version=key[0], kind=key[1], **fields, opts=opts)
+    api_version, kind = str(manifest["apiVersion"]), str(manifest["kind"])
+    props = dict(manifest)
+    options = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=PROVIDER_VERSION), opts)
+    if (api_version, kind) == SECRET_KIND:
+        props.update({f: pulumi.Output.secret(props[f]) for f in SECRET_FIELDS if props.get(f) is not None})
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
+        options = pulumi.ResourceOptions.merge(options, secret_outputs)
+    old_types = typed_aliases(api_version, kind)
+    if old_types:  # merged last, as the typed class merges its alias options after the caller's
+        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in old_types])
+        options = pulumi.ResourceOptions.merge(options, aliases)
+    return pulumi.CustomResource(type_token(api_version, kind), name, props, options)
 
 
 def chart(
@@ -62,9 +66,9 @@ def chart(
     values: dict[str, Any],
     opts: pulumi.ResourceOptions,
     skip_crds: bool | None = None,
-) -> k8s.helm.v4.Chart:
+) -> Chart:
     """A helm.v4.Chart: every object of the chart becomes its own resource (seen by the policy pack)."""
-    return k8s.helm.v4.Chart(
+    return Chart(
         name,
         name=release,
         chart=source.chart,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import types
 from pathlib import Path
 
 import pytest
 import yaml
 
-from offline import analyzer, stackconfig
+from offline import analyzer, engine, stackconfig
 from offline.__main__ import main
 from tests.support.preview import ROOT
 
@@ -149,6 +151,29 @@ def test_bad_policy_pack_config_exits_2(
     assert fragment in err
 
 
+def test_a_pack_config_that_cannot_be_read_stops_the_preview_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.json"
+    code, _, err = run(
+        capsys, "--config", "probe:fail=true", "--policy-pack", str(PROBE_PACK), "--policy-pack-config", str(missing)
+    )
+    assert code == 2
+    assert f"--policy-pack-config {missing}" in err
+    assert "the program failed on purpose" not in err  # the program (which fails) never ran
+
+
+def test_a_relative_pack_config_is_read_from_where_the_preview_was_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program runs in --cwd while the pack analyzes: the config path still means the caller's file."""
+    monkeypatch.chdir(tmp_path)
+    Path("pack.json").write_text(json.dumps({"needs-owner": "advisory"}))
+    code, out, _ = run(capsys, "--json", "--policy-pack", str(PROBE_PACK), "--policy-pack-config", "pack.json")
+    assert code == 0
+    assert [v["level"] for v in json.loads(out)["violations"]] == ["advisory"]
+
+
 def test_program_error_is_one_message_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--config", "probe:fail=true")
     assert code == 2
@@ -280,3 +305,31 @@ def test_path_overrides_into_a_secret_or_scalar_are_refused(tmp_path: Path, over
     )
     with pytest.raises(stackconfig.UsageError, match=fragment):
         stackconfig.load(tmp_path, "test", [override])
+
+
+def test_the_programs_imports_are_restored_while_another_thread_imports(tmp_path: Path) -> None:
+    """The policy pack's client thread may import modules while the program runs and ends."""
+    stop = threading.Event()
+    names = [f"_greenlight_test_churn_{i}" for i in range(50)]
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            sys.modules[names[i % 50]] = types.ModuleType(names[i % 50])
+            sys.modules.pop(names[(i + 25) % 50], None)
+            i += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so the race shows
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        for _ in range(20):
+            with engine._program_imports(tmp_path):
+                pass
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+        for name in names:
+            sys.modules.pop(name, None)

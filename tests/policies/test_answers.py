@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from offline.analyzer import PolicyPack, run_pack
+from offline.analyzer import PolicyPack
+from offline.pack_stream import StreamWhileRunning, run_pack
 from offline.stackconfig import load
+from offline.states import capture
 from tests.support.pack_answers import CONFIGS, FIXTURE, POLICIES, PROGRAMS, STRICT, answer, collect, previewed
 
 
@@ -39,19 +41,41 @@ def test_the_pack_answers_as_recorded(answers: dict[str, dict[str, Any]], label:
     assert answers.get(label) == recorded()[label]
 
 
+def _config_file(config: str, tmp_path: Path) -> Path:
+    if config != "strict":
+        return CONFIGS / f"{config}.json"
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps(STRICT))
+    return strict
+
+
+@pytest.mark.parametrize(("label", "cwd", "stack", "overrides", "config"), PROGRAMS, ids=[p[0] for p in PROGRAMS])
+def test_run_pack_answers_as_recorded(
+    label: str, cwd: Path, stack: str, overrides: tuple[str, ...], config: str, tmp_path: Path
+) -> None:
+    """run_pack over a finished program's resources (calls pipelined, inputs encoded once)."""
+    stack_config = load(cwd, stack, list(overrides))
+    violations, remediations, _ = run_pack(
+        PolicyPack(POLICIES, connect=False),
+        _config_file(config, tmp_path),
+        stack_config,
+        previewed(cwd, stack, overrides),
+    )
+    assert answer(violations, remediations, short_urns=True) == recorded()[label]
+
+
 @pytest.mark.parametrize(("label", "cwd", "stack", "overrides", "config"), PROGRAMS, ids=[p[0] for p in PROGRAMS])
 def test_the_preview_path_answers_as_recorded(
     label: str, cwd: Path, stack: str, overrides: tuple[str, ...], config: str, tmp_path: Path
 ) -> None:
-    """`python -m offline preview` drives the pack through run_pack (calls pipelined, inputs encoded once)."""
-    config_file = CONFIGS / f"{config}.json"
-    if config == "strict":
-        config_file = tmp_path / "strict.json"
-        config_file.write_text(json.dumps(STRICT))
-    stack_config = load(cwd, stack, list(overrides))
-    violations, remediations, _ = run_pack(
-        PolicyPack(POLICIES, connect=False), config_file, stack_config, previewed(cwd, stack, overrides)
-    )
+    """`python -m offline preview`: the pack analyzes each resource while the program is still registering."""
+    with PolicyPack(POLICIES, connect=False) as pack:
+        analysis = StreamWhileRunning(pack, _config_file(config, tmp_path))
+        try:
+            _, resources = capture(cwd, stack, list(overrides), None, analysis)
+            violations, remediations, _ = analysis.finish(resources)
+        finally:
+            analysis.stop()
     assert answer(violations, remediations, short_urns=True) == recorded()[label]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from offline import stackconfig
-from offline.analyzer import run_pack
+from offline.pack_stream import run_pack
 from tests.support.preview import ROOT, Preview, preview
 
 PROMETHEUS_OPERATOR_KINDS = ("PrometheusRule", "ServiceMonitor", "PodMonitor")
