@@ -19,6 +19,7 @@ from components.objects.meta import build_namespace
 from components.resources.app import AppDeployment
 from components.resources.database import Database
 from components.resources.monitoring import MonitoringStack
+from components.resources.moves import release_counterpart, rolling_counterpart
 from components.resources.observability import AppObservability
 from components.resources.postgres_operator import PostgresOperator
 from components.resources.register import register
@@ -74,11 +75,13 @@ def deploy_app(
         database = Database(f"{prefix}database", spec, operator, namespace, monitoring)
     outputs: dict[str, Any] = {}
     workload: AppDeployment | BlueGreenRelease
+    # Each names the other as where the app's surviving objects were, so a strategy change keeps them.
     if spec.rolling:
-        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring)
+        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, release_counterpart(prefix))
         outputs.update(serviceUrl=workload.service_url, image=workload.image)
     else:  # blue-green or canary: two colors, gated switch; roll back by setting release.activeColor back
-        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring)
+        moved_from = rolling_counterpart(prefix)
+        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring, moved_from)
         outputs.update(
             serviceUrl=workload.service_url, previewUrl=workload.preview_url, activeColor=workload.active_color
         )

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from components.settings.fields import Secret, setting
 from components.settings.grammar import (
     BUILD,
-    COLORS,
     CPU,
     CPU_ALLOWED,
     CRON6,
@@ -31,6 +30,7 @@ from components.settings.grammar import (
     matches,
     one_of,
 )
+from components.settings.releases import ReleaseSettings
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,19 @@ class Ingress:
     host: str = setting("", check=matches(DNS_NAME, True), allowed="a DNS name", doc="host name")
     class_name: str = setting("nginx", doc="IngressClass name")
     tls_secret_name: str = setting(
-        "", check=matches(DNS_NAME, True), allowed="a Secret name", doc="TLS Secret (cert-manager)"
+        "", check=matches(DNS_NAME, True), allowed="a Secret name", doc="TLS Secret (default `<app>-tls`)"
+    )
+    cert_issuer: str = setting(
+        "letsencrypt-prod",
+        check=matches(DNS_NAME, True),
+        allowed="an issuer name, or empty to bring your own TLS Secret",
+        doc="cert-manager issuer that fills the TLS Secret",
+    )
+    cert_issuer_kind: str = setting(
+        "ClusterIssuer",
+        check=one_of("ClusterIssuer", "Issuer"),
+        allowed="ClusterIssuer or Issuer",
+        doc="kind of that issuer (an Issuer lives in the app namespace)",
     )
     source_namespace: str = setting(
         "ingress-nginx",
@@ -132,64 +144,6 @@ class ImageBuild:
         allowed="linux/amd64 or linux/arm64",
         doc="target platform",
     )
-
-
-@dataclass(frozen=True)
-class Track:
-    image: str = setting(
-        "",
-        check=image_ok,
-        allowed="an image reference pinned by digest, or 'build'",
-        doc="image of this color",
-    )
-    version: str = setting("1.0.0", check=matches(SEMVER), allowed="a semantic version", doc="version of this color")
-
-
-@dataclass(frozen=True)
-class Gate:
-    enabled: bool = setting(True, doc="run the promotion gate Job before traffic moves")
-    max_error_ratio: float = setting(
-        0.01, check=between(0, 1), allowed="a ratio from 0 to 1", doc="max 5xx share of the preview"
-    )
-    max_p99_latency_seconds: float = setting(
-        0.5, check=between(0.001, 60), allowed="seconds from 0.001 to 60", doc="max p99 latency"
-    )
-    window: str = setting("5m", check=matches(DURATION), allowed="a duration such as 5m", doc="query window")
-    timeout_seconds: int = setting(
-        300, check=between(30, 3600), allowed="seconds from 30 to 3600", doc="gate Job deadline"
-    )
-    image: str = setting(
-        "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
-        check=image_ok,
-        allowed="an image reference with curl",
-        doc="image the gate Job runs",
-    )
-
-
-@dataclass(frozen=True)
-class ReleaseSettings:
-    strategy: str = setting(
-        "rolling",
-        check=one_of("rolling", "blue-green", "canary"),
-        allowed="rolling, blue-green or canary",
-        env_default={"prod": "blue-green"},
-        doc="how new versions take traffic",
-    )
-    active_color: str = setting(
-        "blue", check=one_of(*COLORS), allowed="blue or green", doc="color the live Service selects"
-    )
-    blue: Track = setting(Track())
-    green: Track = setting(Track())
-    scale_down_idle: bool = setting(False, doc="scale the idle color to 0 (slower rollback, lower cost)")
-    canary_weight: int = setting(
-        0,
-        check=between(0, 100),
-        allowed="a percentage from 0 to 100",
-        doc="share of traffic sent to the idle color (canary only)",
-    )
-    gateway_name: str = setting("public", doc="Gateway the canary HTTPRoute attaches to")
-    gateway_namespace: str = setting("gateway", doc="namespace of that Gateway")
-    gate: Gate = setting(Gate())
 
 
 @dataclass(frozen=True)

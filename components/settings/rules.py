@@ -69,8 +69,15 @@ def _prod_minimums(s: Settings) -> list[str]:
         problems.append(missing("pagerdutyRoutingKey", "critical alerts page someone"))
     if s.database.enabled and not s.database.backup.enabled:
         problems.append(problem("database.backup.enabled", False, "true in prod (backup and disaster recovery)"))
-    if s.release.scale_down_idle and s.release.strategy == "blue-green":
-        pass  # allowed: the user chose cost over instant rollback; the policy pack warns
+    if s.release.scale_down_idle:
+        # The prod policy pack refuses it too (rollback-plan): a rollback would wait for pods to start.
+        problems.append(
+            problem(
+                "release.scaleDownIdle",
+                True,
+                "false in prod (a rollback must find the previous color running; use it in dev or staging)",
+            )
+        )
     return problems
 
 
@@ -112,6 +119,11 @@ def _pairs(s: Settings) -> list[str]:
         problems.append(problem("image.username", "", "a registry user when an image is 'build' (required)"))
     if s.builds_image and s.registry_password is None:
         problems.append(missing("registryPassword", "required when an image is 'build'"))
+    gate = s.release.gate
+    if gate.min_requests > gate.sample_requests:
+        problems.append(
+            problem("release.gate.minRequests", gate.min_requests, f"at most sampleRequests ({gate.sample_requests})")
+        )
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
     for name in s.app.env:

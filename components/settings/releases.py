@@ -1,0 +1,120 @@
+"""Release settings: the two colors, the strategy that moves traffic between them, and the gate that judges it.
+
+Declarations only, like model.py (which nests ``ReleaseSettings`` under ``Settings.release``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from components.settings.fields import setting
+from components.settings.grammar import COLORS, DNS_LABEL, DURATION, SEMVER, between, image_ok, matches, one_of
+
+# A URL path the gate can append `?gate=[1-N]` to: no query, no curl glob characters, no spaces.
+SAMPLE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+# autoscaling/v2 HPAScalingRules.stabilizationWindowSeconds: 0 to 3600 (one hour) by API validation.
+MAX_STABILIZATION_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Track:
+    image: str = setting(
+        "",
+        check=image_ok,
+        allowed="an image reference pinned by digest, or 'build'",
+        doc="image of this color",
+    )
+    version: str = setting(
+        "1.0.0",
+        check=matches(SEMVER),
+        allowed="a semantic version",
+        doc="version of this color; traffic moving to the newer version is a promotion (gated), "
+        "back to the older one a rollback",
+    )
+
+
+@dataclass(frozen=True)
+class Gate:
+    enabled: bool = setting(True, doc="run the gate Jobs: when a version lands on a color, and before a promotion")
+    max_error_ratio: float = setting(
+        0.01, check=between(0, 1), allowed="a ratio from 0 to 1", doc="max 5xx share of the judged color"
+    )
+    max_p99_latency_seconds: float = setting(
+        0.5, check=between(0.001, 60), allowed="seconds from 0.001 to 60", doc="max p99 latency"
+    )
+    window: str = setting("5m", check=matches(DURATION), allowed="a duration such as 5m", doc="query window")
+    timeout_seconds: int = setting(
+        600, check=between(60, 3600), allowed="seconds from 60 to 3600", doc="gate Job deadline"
+    )
+    sample_requests: int = setting(
+        100,
+        check=between(10, 10_000),
+        allowed="an integer from 10 to 10000",
+        doc="requests the gate sends to the judged color",
+    )
+    sample_concurrency: int = setting(
+        4, check=between(1, 100), allowed="an integer from 1 to 100", doc="requests in flight at once"
+    )
+    sample_path: str = setting(
+        "/",
+        check=matches(SAMPLE_PATH),
+        allowed="a URL path such as /api/items (letters, digits, . _ ~ / -; no query)",
+        doc="application route the sample requests",
+    )
+    min_requests: int = setting(
+        50,
+        check=between(1, 10_000),
+        allowed="an integer from 1 to 10000",
+        doc="fewest requests in the window that can be judged; fewer fail the gate",
+    )
+    image: str = setting(
+        "curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
+        check=image_ok,
+        allowed="an image reference with curl",
+        doc="image the gate Jobs run",
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    strategy: str = setting(
+        "rolling",
+        check=one_of("rolling", "blue-green", "canary"),
+        allowed="rolling, blue-green or canary",
+        env_default={"prod": "blue-green"},
+        doc="how new versions take traffic",
+    )
+    active_color: str = setting(
+        "blue", check=one_of(*COLORS), allowed="blue or green", doc="color the live Service selects"
+    )
+    blue: Track = setting(Track())
+    green: Track = setting(Track())
+    scale_down_idle: bool = setting(
+        False, doc="scale the idle color to 0 (dev and staging only: no instant rollback, no capacity matching)"
+    )
+    rollback_window_seconds: int = setting(
+        1800,
+        check=between(0, MAX_STABILIZATION_SECONDS),
+        allowed=f"seconds from 0 to {MAX_STABILIZATION_SECONDS}",
+        doc="the previous color keeps its size this long after traffic left it (HPA scale-down stabilization)",
+    )
+    canary_weight: int = setting(
+        0,
+        check=between(0, 100),
+        allowed="a percentage from 0 to 100",
+        doc="share of traffic sent to the idle color (canary only)",
+    )
+    gateway_name: str = setting("public", doc="Gateway the canary HTTPRoute attaches to")
+    gateway_namespace: str = setting("gateway", doc="namespace of that Gateway")
+    gateway_data_plane_namespace: str = setting(
+        "",
+        check=matches(DNS_LABEL, True),
+        allowed="a namespace name",
+        doc="namespace of the Gateway's proxies, admitted to the app (empty: gatewayNamespace)",
+    )
+    gate: Gate = setting(Gate())
+
+    @property
+    def data_plane_namespace(self) -> str:
+        return self.gateway_data_plane_namespace or self.gateway_namespace
