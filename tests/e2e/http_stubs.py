@@ -139,3 +139,26 @@ class StubMetricsTarget(_Server):
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+
+class _TextHandler(_QuietHandler):
+    def do_GET(self) -> None:
+        owner: MetricsText = self.server.owner  # type: ignore[attr-defined]
+        body = owner.body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class MetricsText(_Server):
+    """A metrics endpoint serving `body` (Prometheus text format), e.g. kube-state-metrics' Deployment series."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__(_TextHandler)
+        self.body = body
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
