@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/release_changes.py
 Prints one table row per operation (objects added, removed, changed) and the objects themselves.
+prod as checked in runs blue (1.4.2) with the newer green (1.5.0) waiting: promoting green is a
+promotion (gated), going back to blue a rollback (no gate Job).
 `pulumi preview` on a real stack shows the same set: one object per rendered manifest.
 """
 
@@ -21,6 +23,7 @@ if str(ROOT) not in sys.path:
 from tests.support.preview import Preview, preview  # noqa: E402 - after the path setup above
 
 NEW_DIGEST = "ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64
+CANARY_10 = ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10")
 # (operation, stack, overrides before, overrides after)
 OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("promote green", "prod", (), ("greenlight:release.activeColor=green",)),
@@ -34,12 +37,13 @@ OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     (
         "canary step 10% -> 50%",
         "prod",
-        ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10"),
+        CANARY_10,
         ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50"),
     ),
+    ("canary abort 10% -> 0%", "prod", CANARY_10, ("greenlight:release.strategy=canary",)),
     (
-        "promote green, scaleDownIdle",
-        "prod",
+        "promote green, scaleDownIdle (staging)",
+        "staging",
         ("greenlight:release.scaleDownIdle=true",),
         ("greenlight:release.scaleDownIdle=true", "greenlight:release.activeColor=green"),
     ),
@@ -81,9 +85,9 @@ def main() -> None:
         started = time.perf_counter()
         changes = diff_renders(preview(stack, *before), preview(stack, *after))
         rows.append((label, changes, time.perf_counter() - started))
-    print(f"{'operation':32} {'added':>5} {'removed':>7} {'changed':>7}  {'render+diff s':>13}")
+    print(f"{'operation':40} {'added':>5} {'removed':>7} {'changed':>7}  {'render+diff s':>13}")
     for label, c, seconds in rows:
-        print(f"{label:32} {len(c.added):5} {len(c.removed):7} {len(c.changed):7}  {seconds:13.2f}")
+        print(f"{label:40} {len(c.added):5} {len(c.removed):7} {len(c.changed):7}  {seconds:13.2f}")
     for label, c, _ in rows:
         print(f"\n{label}:")
         for kind, names in (("+", c.added), ("-", c.removed), ("~", c.changed)):

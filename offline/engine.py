@@ -41,6 +41,23 @@ class Resource:
     aliases: list[str]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Aliases as the SDK sends them to an engine that supports alias specs: {"urn"} or
+    # {"name", "type", "stack", "project", "parentUrn" | "noParent"}, unset fields left out.
+    alias_specs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def alias_spec(alias: Any) -> dict[str, Any]:
+    """An `alias_pb2.Alias` as plain JSON."""
+    if alias.urn:
+        return {"urn": alias.urn}
+    spec = alias.spec
+    fields = {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project}
+    out: dict[str, Any] = {k: v for k, v in fields.items() if v}
+    if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+        out["parentUrn"] = spec.parentUrn
+    elif spec.noParent:
+        out["noParent"] = True
+    return out
 
 
 class OfflineMocks(mocks.Mocks):
@@ -99,6 +116,7 @@ class RecordingMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             aliases=list(request.aliasURNs),
             inputs=inputs,
+            alias_specs=[alias_spec(a) for a in request.aliases],
         )
         self.recorded.append(record)
         self._by_urn[record.urn] = record

@@ -7,11 +7,14 @@ Blue-green (staging, prod):
   1. find the live color from the last deployment (`pulumi config refresh`, read into a throwaway copy:
      the repo's stack file stays the source of truth for every other setting) and pin the live track
      to what is deployed, so this update cannot touch the pods serving traffic;
-  2. set the idle color's image and version, `pulumi up`: the idle track rolls out and the gate Job runs
-     in-cluster; if the gate fails, the update fails and traffic never moved;
-  3. promote: `activeColor = idle`, `pulumi up`;
-  4. smoke test the public URL (bounded retries); on failure restore the previous activeColor and
-     `pulumi up` again: the previous color is still running, so rollback is a Service selector switch.
+  2. set the idle color's image and version, `pulumi up`: the idle track rolls out and its landing gate
+     judges it with a sample of real requests; if the gate fails, the update fails and traffic never moved;
+  3. promote: `activeColor = idle`, `pulumi up`: the idle color scales to the live color's size and the
+     promotion gate judges it again before the selectors move;
+  4. smoke test the public URL (bounded retries, the new version must answer); on failure restore the
+     previous activeColor and `pulumi up` again: the previous color is still running at its size and its
+     version is older, so the rollback is a Service selector switch that waits for no gate Job.
+A blue-green release must carry a version newer than the live one (exit 2 otherwise, nothing changed).
 Rolling (dev): set app.image/app.version, `pulumi up`, smoke test; on failure restore the deployed image.
 
 Every `pulumi up` runs the policy pack with the stack's config, as in pull requests.
@@ -33,6 +36,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from components.objects.plan import version_key
 from components.settings import ConfigError, parse
 from offline.stackconfig import load as load_stack_config
 from scripts import smoke_test
@@ -155,10 +159,29 @@ def _succeeded(step: Callable[[], bool], what: str, log: Callable[[str], None]) 
         return False
 
 
+def newer_than_live(new: Track, live: Track | None) -> str | None:
+    """Why `new` cannot be released over `live`, or None.
+
+    The program tells a promotion (traffic to the newer version: gated) from a rollback (back to the older
+    one: no gate) by the two colors' versions (components/objects/plan.py), so each release must be newer.
+    """
+    try:
+        new_key = version_key(new.version)
+        if live is not None and new_key <= version_key(live.version):
+            return f"version {new.version} is not newer than the live {live.version}: a release needs a newer version"
+    except ValueError as error:
+        return f"{error}; expected a semantic version such as 1.6.0"
+    return None
+
+
 def release_blue_green(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
     deployed = stack.deployed()
     live = (deployed.active_color if deployed and deployed.active_color else None) or stack.repo_active_color()
     idle = other(live)
+    refused = newer_than_live(new, deployed.tracks.get(live) if deployed else None)
+    if refused:
+        log(f"{stack.name}: {refused}; nothing was changed")
+        return 2
     if deployed:
         stack.config_set("release.activeColor", live)
         if live in deployed.tracks:
