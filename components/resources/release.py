@@ -81,8 +81,10 @@ class BlueGreenRelease(pulumi.ComponentResource):
 
         self._account = self._child("serviceaccount", workload.build_service_account(spec))
         self._child("networkpolicy", networking.build_network_policy(spec, release.network_sources(spec)))
+        # The gates judge what Prometheus scrapes: they start after the monitor (and the stack behind it) exists.
+        self._monitor = None
         if spec.monitoring.enabled:
-            self._child("servicemonitor", networking.build_service_monitor(spec), *monitoring)
+            self._monitor = self._child("servicemonitor", networking.build_service_monitor(spec), *monitoring)
         self._gate_policy = None
         if spec.release.gate.enabled:
             self._gate_policy = self._child("gate-networkpolicy", gate.build_gate_network_policy(spec))
@@ -170,7 +172,7 @@ class BlueGreenRelease(pulumi.ComponentResource):
         # Judging while the color rolls would test the old pods (or none yet): after its rollout.
         timeout = f"{self._spec.release.gate.timeout_seconds + GATE_AWAIT_MARGIN_SECONDS}s"
         timeouts = pulumi.CustomTimeouts(create=timeout, update=timeout)
-        return self._child(role, job, *after, self._gate_policy, custom_timeouts=timeouts)
+        return self._child(role, job, *after, self._gate_policy, self._monitor, custom_timeouts=timeouts)
 
     def _outputs(self, tracks: dict[str, Track]) -> None:
         spec = self._spec

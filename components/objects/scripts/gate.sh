@@ -19,11 +19,13 @@ wait_ready() {
 check_capacity() {
   attempt=1
   while :; do
-    needed=$(prom_value "$NEEDED_PODS_QUERY")
-    ready=$(prom_value "$READY_PODS_QUERY")
-    if [ "$needed" != none ] && [ "$ready" != none ] && at_least "$ready" "$needed"; then break; fi
-    [ "$attempt" -ge "$CAPACITY_ATTEMPTS" ] \
-      && fail "$TARGET_DEPLOYMENT runs $ready ready pods, $needed needed to take the traffic"
+    needed=$(prom_query "$NEEDED_PODS_QUERY")
+    ready=$(prom_query "$READY_PODS_QUERY")
+    if enough "$needed" 0 && enough "$ready" "$needed"; then break; fi
+    if [ "$attempt" -ge "$CAPACITY_ATTEMPTS" ]; then
+      [ "$ready" != unanswered ] && [ "$needed" != unanswered ] || fail "Prometheus query failed: $READY_PODS_QUERY"
+      fail "$TARGET_DEPLOYMENT runs $ready ready pods, $needed needed to take the traffic"
+    fi
     attempt=$((attempt + 1))
     sleep "$CAPACITY_INTERVAL_SECONDS"
   done

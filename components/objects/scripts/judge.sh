@@ -4,15 +4,25 @@
 #   PROMETHEUS_URL, REQUESTS_QUERY, ERROR_RATIO_QUERY, P99_LATENCY_QUERY, MIN_REQUESTS,
 #   MAX_ERROR_RATIO, MAX_P99_LATENCY_SECONDS, JUDGE_ATTEMPTS, JUDGE_INTERVAL_SECONDS
 
-# The value of an instant query with one sample, "none" when the result is empty.
-prom_value() {
+# The value of an instant query with one sample: "none" when the result is empty, "unanswered" when
+# Prometheus did not answer (it may still be starting: the callers retry, then fail).
+prom_query() {
   body=$(curl -fsS --max-time 10 -G "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$1") \
-    || fail "Prometheus query failed: $1"
+    || { echo unanswered; return 0; }
   if echo "$body" | grep -q '"result":[[:space:]]*\[[[:space:]]*\]'; then echo none; return 0; fi
   v=$(echo "$body" | sed -n 's/.*"value":[[:space:]]*\[[^,]*,[[:space:]]*"\([^"]*\)"[[:space:]]*\].*/\1/p')
   [ -n "$v" ] || fail "unreadable Prometheus answer for $1: $body"
   echo "$v"
 }
+
+prom_value() {
+  v=$(prom_query "$1")
+  [ "$v" != unanswered ] || fail "Prometheus query failed: $1"
+  echo "$v"
+}
+
+# A number at least as large as the minimum (none and unanswered are not).
+enough() { case "$1" in none | unanswered) return 1 ;; esac; at_least "$1" "$2"; }
 
 at_least() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }'; }
 
@@ -26,10 +36,12 @@ within() {
 judge_window() {
   attempt=1
   while :; do
-    count=$(prom_value "$REQUESTS_QUERY")
-    if [ "$count" != none ] && at_least "$count" "$MIN_REQUESTS"; then break; fi
-    [ "$attempt" -ge "$JUDGE_ATTEMPTS" ] \
-      && fail "too few requests to judge: $count in the window, at least $MIN_REQUESTS needed"
+    count=$(prom_query "$REQUESTS_QUERY")
+    if enough "$count" "$MIN_REQUESTS"; then break; fi
+    if [ "$attempt" -ge "$JUDGE_ATTEMPTS" ]; then
+      [ "$count" != unanswered ] || fail "Prometheus query failed: $REQUESTS_QUERY"
+      fail "too few requests to judge: $count in the window, at least $MIN_REQUESTS needed"
+    fi
     attempt=$((attempt + 1))
     sleep "$JUDGE_INTERVAL_SECONDS"
   done

@@ -114,6 +114,8 @@ def test_traffic_moves_only_after_the_target_rolled_out_and_passed_both_gates() 
     for before in ("release-green-deployment", "release-green-service", "release-green-hpa", "release-green-gate"):
         assert by_name[before].urn in gate.dependencies, before
     assert by_name["release-gate-networkpolicy"].urn in gate.dependencies
+    for job in (gate, landing, by_name["release-blue-gate"]):  # Prometheus has the color's scrape config
+        assert by_name["release-servicemonitor"].urn in job.dependencies
 
 
 @pytest.mark.parametrize(
@@ -293,6 +295,7 @@ def test_the_fake_passes_a_healthy_color(server: str) -> None:
         (200, {"http_requests_total": None}, "too few requests to judge: none in the window"),
         (200, {'status=~"5.."': "garbage"}, "unreadable Prometheus answer"),
         (200, {"http_request_duration_seconds_bucket": "NaN"}, "p99 latency in s (Prometheus): nothing to judge"),
+        (200, {"kube_deployment_spec_replicas": "garbage"}, "unreadable Prometheus answer"),
     ],
 )
 def test_the_gate_fails_and_says_why(server: str, ready: int, answers: dict[str, str | None], reason: str) -> None:
