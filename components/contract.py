@@ -18,6 +18,13 @@ Prometheus). The database is scraped as ``job="database"``, which the checklist'
 from __future__ import annotations
 
 from components.settings.grammar import COLORS
+from components.settings.names import (
+    PREVIEW_SUFFIX,
+    database_cluster_name,
+    database_url_secret_name,
+    preview_service_name,
+    track_name,
+)
 
 # --- labels (DESIGN.md "Contracts": recommended labels + team, cost-center) ---
 NAME_LABEL = "app.kubernetes.io/name"
@@ -36,7 +43,15 @@ COLOR = "greenlight_dev_color"
 # Set by the API server on every namespace; NetworkPolicies select namespaces by it.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
-__all__ = ["COLORS"]  # re-exported: the colors are declared once, with the settings that choose them
+# Re-exported: declared once in the settings layer, which checks them before anything is created.
+__all__ = [
+    "COLORS",
+    "PREVIEW_SUFFIX",
+    "database_cluster_name",
+    "database_url_secret_name",
+    "preview_service_name",
+    "track_name",
+]
 
 
 def other(color: str) -> str:
@@ -46,16 +61,6 @@ def other(color: str) -> str:
 
 # --- object names an app's pieces share ---
 PORT_NAME = "http"  # Services, probes and the ServiceMonitor refer to the app port by this name
-PREVIEW_SUFFIX = "-preview"
-
-
-def track_name(app: str, color: str | None) -> str:
-    """`web` for the rolling track, `web-blue` / `web-green` for the release tracks (Deployment, Service...)."""
-    return f"{app}-{color}" if color else app
-
-
-def preview_service_name(app: str) -> str:
-    return f"{app}{PREVIEW_SUFFIX}"
 
 
 def service_url(service: str, namespace: str, port: int) -> str:
@@ -66,16 +71,19 @@ def service_url(service: str, namespace: str, port: int) -> str:
 POSTGRES_PORT = 5432
 DATABASE_URL_KEY = "DATABASE_URL"  # the app reads DATABASE_URL (twelve-factor)
 CNPG_CLUSTER_LABEL = "cnpg.io/cluster"  # the operator labels every instance pod with its cluster
+# CloudNativePG labels each instance pod with its role: primary, replica, or (during a failover or
+# switchover, on the old primary) unhealthy (pkg/utils/labels_annotations.go ClusterInstanceRoleLabelName;
+# docs/src/labels_annotations.md). The PodMonitor copies it to the target label DATABASE_ROLE.
+CNPG_INSTANCE_ROLE_LABEL = "cnpg.io/instanceRole"
+CNPG_PRIMARY = "primary"
+CNPG_REPLICA = "replica"
 DATABASE_JOB = "database"  # the PodMonitor relabels `job` to this
-
-
-def database_cluster_name(app: str) -> str:
-    """`<app>-db`; the app's NetworkPolicy allows egress to pods labelled cnpg.io/cluster=<this>."""
-    return f"{app}-db"
-
-
-def database_url_secret_name(app: str) -> str:
-    return f"{database_cluster_name(app)}-url"
+DATABASE_ROLE = "role"  # target label holding the pod's cnpg.io/instanceRole (no CNPG metric has a `role` label)
+# The instance manager's exporter (pkg/management/postgres/webserver/metricserver/pg_collector.go): the
+# gauge cnpg_collector_up{cluster="<cluster>"} is 1 when PostgreSQL answers a ping and 0 when it does not,
+# while the exporter itself keeps answering (so `up` stays 1). Its `cluster` label names the Cluster.
+CNPG_POSTGRES_UP = "cnpg_collector_up"
+CNPG_CLUSTER_METRIC_LABEL = "cluster"
 
 
 # --- the monitoring stack (kube-prometheus-stack) ---
@@ -85,6 +93,11 @@ KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack"
 PROMETHEUS_SELECTOR_LABELS = {"release": KUBE_PROMETHEUS_STACK_RELEASE}
 PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-prometheus"
 PROMETHEUS_PORT = 9090
+# The chart's other Services, chart defaults (kube-prometheus-stack templates; Grafana's own chart: port 80).
+ALERTMANAGER_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager"
+ALERTMANAGER_PORT = 9093
+GRAFANA_SERVICE = f"{KUBE_PROMETHEUS_STACK_RELEASE}-grafana"
+GRAFANA_PORT = 80
 
 
 def prometheus_url(monitoring_namespace: str) -> str:

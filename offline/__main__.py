@@ -69,7 +69,8 @@ def preview(args: argparse.Namespace) -> int:
         data = report.json_report(args.stack, stack.project, resources, violations, remediations, levels)
         print(json.dumps(data, indent=2))
     else:
-        print(report.text_report(args.stack, resources, violations, remediations))
+        pack = str(args.policy_pack) if args.policy_pack else None
+        print(report.text_report(args.stack, resources, violations, remediations, pack))
     return EXIT_VIOLATIONS if any(v.level == "mandatory" for v in violations) else EXIT_OK
 
 

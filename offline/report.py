@@ -53,7 +53,11 @@ def _by_urn(resources: list[Resource]) -> dict[str, Resource]:
 
 
 def text_report(
-    stack: str, resources: list[Resource], violations: list[Violation], remediations: list[Remediation]
+    stack: str,
+    resources: list[Resource],
+    violations: list[Violation],
+    remediations: list[Remediation],
+    policy_pack: str | None = None,
 ) -> str:
     lines = [f"Previewing update ({stack}) offline, under Pulumi's mock runtime:", ""]
     lines += tree_lines(resources)
@@ -75,9 +79,12 @@ def text_report(
         lines += [f"    {k}: {v}" for k, v in sorted(outputs.items())]
     lines += ["", "Resources:", f"    + {len(resources)} to create", "", "By type:"]
     lines += [f"    {count:>4}  {t}" for t, count in type_counts(resources).items()]
+    if policy_pack is None:  # "0 violations" would read as a pass that nothing checked
+        lines += ["", "Policy violations: not checked, no policy pack (add --policy-pack policies)"]
+        return "\n".join(lines)
     mandatory = sum(v.level == "mandatory" for v in violations)
     advisory = len(violations) - mandatory
-    lines += ["", f"Policy violations: {mandatory} mandatory, {advisory} advisory"]
+    lines += ["", f"Policy violations: {mandatory} mandatory, {advisory} advisory (policy pack {policy_pack})"]
     return "\n".join(lines)
 
 

@@ -13,7 +13,8 @@ talks to Pulumi. Tests and the offline tools call these directly.
   database.py       CloudNativePG Cluster, backups, PodMonitor, Secrets, operator values
   observability.py  one app's PrometheusRule and dashboard ConfigMaps
   monitoring.py     the monitoring charts' values, namespace and Secrets
-  alertmanager.py   alertmanager.yaml: who gets paged for what
+  alertmanager.py   alertmanager.yaml (plain) and its inhibitions; credentials as mounted files
   alloy.py          the log pipeline (Alloy configuration)
   charts.py         the pinned Helm charts
+  access.py         how a person reaches the monitoring tools and dashboards (stack outputs)
 """

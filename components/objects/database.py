@@ -13,12 +13,15 @@ plugin is a change of this module only: settings and the restore runbook keep th
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 from urllib.parse import quote
 
 from components.contract import (
     CNPG_CLUSTER_LABEL,
+    CNPG_INSTANCE_ROLE_LABEL,
     DATABASE_JOB,
+    DATABASE_ROLE,
     DATABASE_URL_KEY,
     POSTGRES_PORT,
     PROMETHEUS_SELECTOR_LABELS,
@@ -28,9 +31,9 @@ from components.contract import (
 from components.objects.charts import CLOUDNATIVE_PG
 from components.objects.meta import Owner, standard_labels
 from components.settings import AppSpec
+from components.settings.names import CNPG_OPERATOR_NAMESPACE
 
 CNPG_OPERATOR_VERSION = "1.30.0"  # appVersion of the pinned chart (objects/charts.py): labels our CNPG objects
-CNPG_OPERATOR_NAMESPACE = "cnpg-system"  # the namespace the CNPG docs install into
 CNPG_API_VERSION = "postgresql.cnpg.io/v1"
 # The chart sets no resources for the operator; these fit one environment's clusters.
 OPERATOR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -39,11 +42,14 @@ OPERATOR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": 
 DATABASE_NAME = "app"
 DATABASE_OWNER = "app"
 
-# Scraping: CNPG instance pods expose metrics on the container port named "metrics" (9187).
-# The checklist's DatabaseDown alert is `up{job="database"} == 0`: the PodMonitor relabels `job`.
+# Scraping: CNPG instance pods expose metrics on the container port named "metrics" (9187). The
+# PodMonitor sets `job="database"` and copies the pod's cnpg.io/instanceRole to `role`: DatabaseDown
+# (components/rules/database.py) asks whether the primary's PostgreSQL answers.
 METRICS_PORT_NAME = "metrics"
 METRICS_PORT = 9187
 CNPG_POD_ROLE_LABEL = "cnpg.io/podRole"
+# Kubernetes service discovery exposes pod labels as __meta_kubernetes_pod_label_<name, sanitized>.
+ROLE_META_LABEL = "__meta_kubernetes_pod_label_" + re.sub(r"[^a-zA-Z0-9_]", "_", CNPG_INSTANCE_ROLE_LABEL)
 
 # Pulumi has no built-in await for custom resources: without this annotation (pulumi-kubernetes
 # >= 4.18, "user-defined await logic") `pulumi up` moves on as soon as the Cluster object exists, and
@@ -199,7 +205,7 @@ def build_scheduled_backup(spec: AppSpec) -> dict[str, Any]:
 
 
 def build_pod_monitor(spec: AppSpec) -> dict[str, Any]:
-    """Scrapes every instance pod; the relabeling makes the target's job label `database`."""
+    """Scrapes every instance pod; the relabelings set `job="database"`, `pod` and `role` (primary/replica)."""
     name = cluster_name(spec)
     metadata = _metadata(spec, f"{name}-metrics", "database")
     metadata["labels"] = {**metadata["labels"], **PROMETHEUS_SELECTOR_LABELS}
@@ -216,6 +222,7 @@ def build_pod_monitor(spec: AppSpec) -> dict[str, Any]:
                     "relabelings": [
                         {"action": "replace", "targetLabel": "job", "replacement": DATABASE_JOB},
                         {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_name"], "targetLabel": "pod"},
+                        {"action": "replace", "sourceLabels": [ROLE_META_LABEL], "targetLabel": DATABASE_ROLE},
                     ],
                 }
             ],

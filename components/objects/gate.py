@@ -32,9 +32,10 @@ from components.objects import judge, networking, workload
 from components.objects.meta import app_labels, metadata, selector_labels
 from components.objects.plan import ReleasePlan, Track, minimum_replicas
 from components.settings import AppSpec
+from components.settings.names import gate_instance, landing_gate_job_name
+from components.settings.names import gate_job_name as gate_job_name_from
 
 GATE_COMPONENT = "release-gate"
-HASH_LENGTH = 8
 # /ready is retried READY_ATTEMPTS times READY_INTERVAL_SECONDS apart: endpoint propagation
 # after a rollout takes seconds, not minutes (the Deployment itself is already Available).
 READY_ATTEMPTS = 10
@@ -58,26 +59,26 @@ def _duration_seconds(duration: str) -> int:
 JUDGE_SETTLE_SECONDS = _duration_seconds(networking.SCRAPE_INTERVAL) + 5
 
 
-def _hash(subject: str) -> str:
-    return hashlib.sha256(subject.encode()).hexdigest()[:HASH_LENGTH]
+def _digest(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()
 
 
 def gate_job_name(spec: AppSpec, color: str, version: str, image: str, weight: int | None = None) -> str:
     """The promotion gate: `<app>-gate-<hash>`; the hash changes exactly when what is promoted changes."""
     subject = f"{color}|{version}|{image}" + ("" if weight is None else f"|{weight}")
-    return f"{spec.name}-gate-{_hash(subject)}"
+    return gate_job_name_from(spec.name, _digest(subject))
 
 
 def landing_job_name(spec: AppSpec, color: str, version: str, image: str) -> str:
     """A color's landing gate: `<app>-gate-<color>-<hash>`; a new version on the color is a new Job."""
-    return f"{spec.name}-gate-{color}-{_hash(f'landing|{color}|{version}|{image}')}"
+    return landing_gate_job_name(spec.name, color, _digest(f"landing|{color}|{version}|{image}"))
 
 
 def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
     """Its own `instance`: the app's Services, PDBs and NetworkPolicy select name + instance (+ color)
     and must never pick up the gate's pod (the app policy would cut it off from the app and Prometheus)."""
     labels = app_labels(spec, color, version, component=GATE_COMPONENT)
-    return {**labels, INSTANCE_LABEL: f"{spec.name}-gate-{spec.environment}"}
+    return {**labels, INSTANCE_LABEL: gate_instance(spec.name, spec.environment)}
 
 
 def gate_selector(spec: AppSpec) -> dict[str, str]:

@@ -14,6 +14,7 @@ from components.contract import DATABASE_URL_KEY, INSTANCE_LABEL, database_url_s
 from components.objects import networking, workload
 from components.objects.meta import app_labels
 from components.settings import AppSpec
+from components.settings.names import migration_instance, migration_job_name
 
 MIGRATE_ARGS = ["migrate"]  # app/Dockerfile: ENTRYPOINT python -m greenlight_app; `migrate` = alembic upgrade head
 # One retry covers a primary failover during the run; migrations are idempotent (alembic + advisory lock).
@@ -24,7 +25,6 @@ ACTIVE_DEADLINE_SECONDS = 600
 # and the next `up` would re-run the older color's image against a schema already ahead of it.
 # Pulumi's default Job timeout is 10 minutes: leave room for the deadline plus scheduling.
 PULUMI_TIMEOUT = "15m"
-HASH_LENGTH = 8
 TMP_VOLUME = "tmp"
 MIGRATION_COMPONENT = "migration"
 # On the pod template (not the controller-set batch.kubernetes.io/job-name), so the NetworkPolicy's
@@ -39,14 +39,13 @@ def migration_labels(spec: AppSpec, version: str) -> dict[str, str]:
 def migration_pod_labels(spec: AppSpec, version: str) -> dict[str, str]:
     """Its own `instance`: the app's Service, PDB and NetworkPolicy select name + instance and must
     never pick up this pod (a running Job pod counts as ready and would receive traffic)."""
-    instance = f"{spec.name}-migrate-{spec.environment}"
+    instance = migration_instance(spec.name, spec.environment)
     return {**migration_labels(spec, version), INSTANCE_LABEL: instance}
 
 
 def job_name(spec: AppSpec, image: str, version: str) -> str:
     """`<app>-migrate-<hash>`: a new image or version is a new Job, so the migration runs again."""
-    digest = hashlib.sha256(f"{image}|{version}".encode()).hexdigest()[:HASH_LENGTH]
-    return f"{spec.name}-migrate-{digest}"
+    return migration_job_name(spec.name, hashlib.sha256(f"{image}|{version}".encode()).hexdigest())
 
 
 def build_migration_job(spec: AppSpec, image: str, version: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 components/resources/monitoring.py (MonitoringStack) registers them once per stack. Secrets never
 enter Helm values (plain inputs of the Chart resource, visible in state, diffs and to the policy pack):
-the Grafana admin password, the Alertmanager config and Loki's object-storage key are Kubernetes
-Secrets built from Pulumi secrets, and the charts are pointed at them by name.
+the Grafana admin password, the Alertmanager receivers' credentials and Loki's object-storage key are
+Kubernetes Secrets built from Pulumi secrets, and the charts are pointed at them by name. The
+Alertmanager config itself holds no secret and is a plain value (components/objects/alertmanager.py).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from components.contract import (
     LOKI_DATASOURCE_UID,
     PROMETHEUS_DATASOURCE_UID,
 )
-from components.objects import alloy
+from components.objects import alertmanager, alloy
 from components.objects.charts import LOKI_RELEASE
 from components.objects.meta import standard_labels
 from components.settings import Settings
+from components.settings.grammar import SELF_MANAGED, memory_bytes
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105 (a name, not a value)
 GRAFANA_ADMIN_USER = "admin"
-ALERTMANAGER_CONFIG_SECRET = "alertmanager-greenlight"  # noqa: S105 (a name, not a value)
-ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml"  # the key the operator reads from configSecret
 LOKI_STORAGE_SECRET = "loki-object-storage"  # noqa: S105 (a name, not a value)
 LOKI_SECRET_KEY_ENV = "LOKI_S3_SECRET_ACCESS_KEY"  # noqa: S105 (a name, not a value)
 LOKI_SCHEMA_FROM = "2024-04-01"  # TSDB + schema v13: the schema Loki 3 recommends
@@ -60,6 +60,45 @@ SIZING: dict[str, dict[str, Any]] = {
         "alertmanager_replicas": 3,
     },
 }
+
+
+# Prometheus storage docs ("Right-Sizing Retention Size"): set the retention size to at most 80-85% of
+# the volume, so the oldest blocks go before the disk fills (the WAL and head chunks count too).
+RETENTION_SIZE_SHARE = 0.8
+_MIB = 2**20
+
+# Control-plane components kube-prometheus-stack scrapes (values.yaml: <component>.enabled) and their
+# rule groups (defaultRules.rules.<group>; the rule templates also require <component>.enabled). A
+# managed control plane (EKS, GKE, AKS) exposes none of these targets, so their absent()-based
+# critical alerts (KubeSchedulerDown, KubeControllerManagerDown, KubeProxyDown, etcdMembersDown...)
+# would page from day one. kube-prometheus-stack 88.5.3 values.yaml (the newest this project could
+# read; the pinned 91.0.0 keeps the keys).
+CONTROL_PLANE_RULE_GROUPS = {
+    "kubeControllerManager": ("kubeControllerManager",),
+    "kubeScheduler": ("kubeSchedulerAlerting", "kubeSchedulerRecording"),
+    "kubeEtcd": ("etcd",),
+    "kubeProxy": ("kubeProxy",),
+}
+# The chart's `general` group has TargetDown, Watchdog and InfoInhibitor; greenlight ships its own
+# Watchdog (with a runbook, routed to the dead-man's switch), so only the chart's copy is disabled.
+DISABLED_CHART_ALERTS = ("Watchdog",)
+
+
+def retention_size(storage_size: str) -> str:
+    """RETENTION_SIZE_SHARE of the volume as a Prometheus size (base 2, as Prometheus reads "GB"): 10Gi -> 8GiB."""
+    mebibytes = int(memory_bytes(storage_size) * RETENTION_SIZE_SHARE) // _MIB
+    return f"{mebibytes // 1024}GiB" if mebibytes % 1024 == 0 else f"{mebibytes}MiB"
+
+
+def default_rules(settings: Settings) -> dict[str, Any]:
+    self_managed = settings.monitoring.control_plane == SELF_MANAGED
+    groups = {group: self_managed for groups in CONTROL_PLANE_RULE_GROUPS.values() for group in groups}
+    return {"create": True, "rules": groups, "disabled": {name: True for name in DISABLED_CHART_ALERTS}}
+
+
+def control_plane_targets(settings: Settings) -> dict[str, Any]:
+    self_managed = settings.monitoring.control_plane == SELF_MANAGED
+    return {component: {"enabled": self_managed} for component in CONTROL_PLANE_RULE_GROUPS}
 
 
 def resources(settings: Settings, component: str) -> dict[str, Any]:
@@ -107,8 +146,8 @@ def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
     sizing = SIZING[settings.environment]
     return {
         "crds": {"enabled": False},  # installed by the prometheus-operator-crds chart, first
-        # The stack's own Watchdog lives in `general`; greenlight ships its own (with a runbook).
-        "defaultRules": {"create": True, "rules": {"general": False}},
+        "defaultRules": default_rules(settings),
+        **control_plane_targets(settings),
         "prometheusOperator": {
             # Webhook certificates come from Helm hook Jobs, which a v4 Chart does not run.
             "admissionWebhooks": {"enabled": False, "patch": {"enabled": False}},
@@ -118,6 +157,7 @@ def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
             "prometheusSpec": {
                 "replicas": sizing["prometheus_replicas"],
                 "retention": mon.retention,
+                "retentionSize": retention_size(mon.storage_size),
                 "storageSpec": _volume_claim(settings, mon.storage_size),
                 "resources": resources(settings, "prometheus"),
                 # Select every ServiceMonitor/PodMonitor/PrometheusRule in every namespace, not only
@@ -132,13 +172,13 @@ def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
             }
         },
         "alertmanager": {
+            # Plain routing, receivers and inhibitions; credentials are files from RECEIVERS_SECRET.
+            "config": alertmanager.build_config(settings),
             "alertmanagerSpec": {
                 "replicas": sizing["alertmanager_replicas"],
-                # The config is a Secret built from Pulumi secrets (components/objects/alertmanager.py).
-                "useExistingSecret": True,
-                "configSecret": ALERTMANAGER_CONFIG_SECRET,
+                "secrets": [alertmanager.RECEIVERS_SECRET],
                 "resources": resources(settings, "alertmanager"),
-            }
+            },
         },
         "grafana": grafana_values(settings),
         "kubeStateMetrics": {"enabled": True},
@@ -270,9 +310,12 @@ def build_grafana_admin_secret(settings: Settings, password: Any) -> dict[str, A
     return _secret(settings, GRAFANA_ADMIN_SECRET, "grafana", data)
 
 
-def build_alertmanager_config_secret(settings: Settings, config_yaml: Any) -> dict[str, Any]:
-    """`configSecret` of the Alertmanager: the whole alertmanager.yaml (components/objects/alertmanager.py)."""
-    return _secret(settings, ALERTMANAGER_CONFIG_SECRET, "alertmanager", {ALERTMANAGER_CONFIG_KEY: config_yaml})
+def build_alertmanager_receivers_secret(settings: Settings, credentials: dict[str, Any]) -> dict[str, Any]:
+    """The receivers' credentials, one key per file the config names (components/objects/alertmanager.py).
+
+    Always created, empty when no receiver is configured: the Alertmanager pods mount it by name.
+    """
+    return _secret(settings, alertmanager.RECEIVERS_SECRET, "alertmanager", credentials)
 
 
 def build_loki_storage_secret(settings: Settings, secret_access_key: Any) -> dict[str, Any]:

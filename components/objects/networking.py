@@ -25,8 +25,8 @@ DNS_PORT = 53
 # Labels of the cluster DNS pods (CoreDNS keeps the kube-dns label for compatibility).
 KUBE_DNS_NAMESPACE = "kube-system"
 KUBE_DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+# cert-manager's ingress-shim (cert-manager.io docs, "Securing Ingress Resources").
 CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
-ISSUER_ANNOTATION = "cert-manager.io/issuer"
 
 
 def build_service(
@@ -126,29 +126,18 @@ def build_service_monitor(spec: AppSpec) -> dict[str, Any]:
     }
 
 
-def tls_secret_name(spec: AppSpec) -> str:
-    return spec.app.ingress.tls_secret_name or f"{spec.name}-tls"
-
-
-def cert_manager_annotations(spec: AppSpec) -> dict[str, str]:
-    """cert-manager's ingress-shim issues a Certificate for every `tls` entry of an Ingress so annotated
-    (https://cert-manager.io/docs/usage/ingress/): the TLS Secret exists on a new cluster too."""
-    ing = spec.app.ingress
-    if not ing.cert_issuer:
-        return {}
-    key = CLUSTER_ISSUER_ANNOTATION if ing.cert_issuer_kind == "ClusterIssuer" else ISSUER_ANNOTATION
-    return {key: ing.cert_issuer}
+def issuer_annotations(cluster_issuer: str) -> dict[str, Any]:
+    """cert-manager's ingress-shim issues the Ingress's TLS Secret when the Ingress names an issuer."""
+    return {"annotations": {CLUSTER_ISSUER_ANNOTATION: cluster_issuer}} if cluster_issuer else {}
 
 
 def build_ingress(spec: AppSpec, service_name: str) -> dict[str, Any]:
     ing = spec.app.ingress
-    tls_secret = tls_secret_name(spec)
-    annotations = cert_manager_annotations(spec)
-    extra = {"annotations": annotations} if annotations else {}
+    tls_secret = ing.tls_secret_name or f"{spec.name}-tls"
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": metadata(spec, spec.name, app_labels(spec), **extra),
+        "metadata": metadata(spec, spec.name, app_labels(spec), **issuer_annotations(ing.cluster_issuer)),
         "spec": {
             "ingressClassName": ing.class_name,
             "tls": [{"hosts": [ing.host], "secretName": tls_secret}],

@@ -1,6 +1,8 @@
 """The ComponentResources, thin: plan (components/objects/plan.py), then register every child through
 one path (register.py). Layer 5 of components/ (docs/architecture.md).
 
+The cluster: cluster.py's one explicit Kubernetes provider (context: the setting cluster.context),
+passed to every component through ResourceOptions(providers=...).
 Platform pieces, installed once per stack (they take the stack Settings):
   MonitoringStack    Prometheus, Alertmanager, Grafana, Loki, Alloy
   PostgresOperator   the CloudNativePG operator

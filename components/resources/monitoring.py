@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import yaml
 
 from components.contract import KUBE_PROMETHEUS_STACK_RELEASE
 from components.objects import alertmanager, monitoring
@@ -44,7 +43,7 @@ class MonitoringStack(pulumi.ComponentResource):
         in_ns = child_opts(self, [namespace])
         secrets = [
             register(f"{name}-grafana-admin", self._grafana_admin(settings), in_ns),
-            register(f"{name}-alertmanager-config", self._alertmanager_config(settings), in_ns),
+            register(f"{name}-alertmanager-receivers", self._alertmanager_receivers(settings), in_ns),
         ]
         if settings.monitoring.loki_storage == "s3" and settings.loki_secret_access_key is not None:
             key = settings.loki_secret_access_key.output()
@@ -77,13 +76,7 @@ class MonitoringStack(pulumi.ComponentResource):
         return monitoring.build_grafana_admin_secret(settings, password.output())
 
     @staticmethod
-    def _alertmanager_config(settings: Settings) -> dict[str, Any]:
-        needed = alertmanager.secret_values_needed(settings)
-        values: pulumi.Output[Any] = (
-            pulumi.Output.all(**{key: secret.output() for key, secret in needed.items()})
-            if needed
-            else pulumi.Output.from_input({})
-        )
-        config_yaml = values.apply(lambda v: yaml.safe_dump(alertmanager.build_config(settings, v), sort_keys=False))
-        # Output.secret: stays secret even when no receiver secret is configured (dev).
-        return monitoring.build_alertmanager_config_secret(settings, pulumi.Output.secret(config_yaml))
+    def _alertmanager_receivers(settings: Settings) -> dict[str, Any]:
+        # Each credential stays a Pulumi secret Output: the Secret's values are secret in state and previews.
+        outputs = {key: secret.output() for key, secret in alertmanager.credentials(settings).items()}
+        return monitoring.build_alertmanager_receivers_secret(settings, outputs)

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
+from components.objects.access import dashboard_urls, port_forward_commands
 from components.objects.meta import build_namespace
 from components.resources.app import AppDeployment
+from components.resources.cluster import cluster_provider
 from components.resources.database import Database
 from components.resources.monitoring import MonitoringStack
 from components.resources.moves import release_counterpart, rolling_counterpart
@@ -32,12 +35,15 @@ class Platform:
     """What every app of a stack shares; installed once."""
 
     environment: str
+    provider: k8s.Provider  # the cluster every Kubernetes object goes to
     monitoring: tuple[pulumi.Resource, ...]  # empty when monitoring is off
     postgres_operator: PostgresOperator | None  # None when no app has a database
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def outputs(self) -> dict[str, Any]:
-        return {"environment": self.environment}
+    def on_cluster(self) -> pulumi.ResourceOptions:
+        """Options of a platform or app component: its children deploy through the stack's provider."""
+        return pulumi.ResourceOptions(providers=[self.provider])
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,17 @@ class DeployedApp:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def install_platform(settings: Settings) -> Platform:
+def install_platform(settings: Settings, provider: k8s.Provider | None = None) -> Platform:
+    """The pieces every app shares, on `provider` (default: the one `cluster.context` names)."""
+    provider = provider or cluster_provider(settings)
+    on_cluster = pulumi.ResourceOptions(providers=[provider])
     # Prometheus/Alertmanager/Grafana/Loki/Alloy; its charts install the CRDs monitors and rules need.
-    monitoring = (MonitoringStack("monitoring", settings),) if settings.monitoring.enabled else ()
-    operator = PostgresOperator("database-operator", settings) if settings.database.enabled else None
-    return Platform(settings.environment, monitoring, operator)
+    monitoring = (MonitoringStack("monitoring", settings, on_cluster),) if settings.monitoring.enabled else ()
+    operator = PostgresOperator("database-operator", settings, on_cluster) if settings.database.enabled else None
+    outputs: dict[str, Any] = {"environment": settings.environment}
+    if monitoring:
+        outputs["portForward"] = port_forward_commands(settings.cluster.context, settings.monitoring.namespace)
+    return Platform(settings.environment, provider, monitoring, operator, outputs)
 
 
 def deploy_app(
@@ -64,24 +76,28 @@ def deploy_app(
     `prefix` keeps Pulumi names unique when one stack deploys several apps ("" for the stack's own app).
     """
     if namespace is None:
-        namespace = register(f"{prefix}namespace", build_namespace(spec))
-    monitoring = platform.monitoring
+        namespace = register(
+            f"{prefix}namespace", build_namespace(spec), pulumi.ResourceOptions(provider=platform.provider)
+        )
+    monitoring, on_cluster = platform.monitoring, platform.on_cluster
     observability = None
+    outputs: dict[str, Any] = {}
     if spec.monitoring.enabled:  # the rules' CRD comes with the monitoring stack
-        observability = AppObservability(f"{prefix}alerts", spec, monitoring, namespace)
+        observability = AppObservability(f"{prefix}alerts", spec, monitoring, namespace, on_cluster)
+        outputs["dashboards"] = dashboard_urls(spec.name, spec.namespace)
     database = None
     if spec.database.enabled:
         operator = platform.postgres_operator.chart if platform.postgres_operator else None
-        database = Database(f"{prefix}database", spec, operator, namespace, monitoring)
-    outputs: dict[str, Any] = {}
+        database = Database(f"{prefix}database", spec, operator, namespace, monitoring, on_cluster)
     workload: AppDeployment | BlueGreenRelease
     # Each names the other as where the app's surviving objects were, so a strategy change keeps them.
     if spec.rolling:
-        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, release_counterpart(prefix))
+        moved_from = release_counterpart(prefix)
+        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, moved_from, on_cluster)
         outputs.update(serviceUrl=workload.service_url, image=workload.image)
     else:  # blue-green or canary: two colors, gated switch; roll back by setting release.activeColor back
         moved_from = rolling_counterpart(prefix)
-        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring, moved_from)
+        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring, moved_from, on_cluster)
         outputs.update(
             serviceUrl=workload.service_url, previewUrl=workload.preview_url, activeColor=workload.active_color
         )

@@ -37,7 +37,8 @@ def app_rule_groups(spec: AppSpec) -> tuple[RuleGroup, ...]:
         RuleGroup(name=f"{app.app}.pods", alerts=(platform.pod_crash_looping(app), platform.pod_restarting(app))),
     ]
     if spec.database.enabled:
-        groups.append(RuleGroup(name=f"{app.app}.database", alerts=(database.database_down(),)))
+        alerts = database.database_alerts(app, spec.database.instances)
+        groups.append(RuleGroup(name=f"{app.app}.database", alerts=alerts))
     groups.append(RuleGroup(name=f"{app.app}.meta", alerts=(platform.watchdog(),)))
     return tuple(groups)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.rules.model import Alert, AppScope
 
+WATCHDOG = "Watchdog"
 # kube-prometheus' KubePodCrashLooping: waiting in CrashLoopBackOff at any point of 5m, for 15m.
 CRASH_LOOP_LOOKBACK = "5m"
 CRASH_LOOP_FOR = "15m"
@@ -50,7 +51,7 @@ def pod_restarting(scope: AppScope) -> Alert:
 def watchdog() -> Alert:
     # Always firing: Alertmanager forwards it to a dead-man's switch, which pages when it STOPS arriving.
     return Alert(
-        name="Watchdog",
+        name=WATCHDOG,
         expr="vector(1)",
         for_="0s",
         severity="info",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from components.contract import APP_GROUPING, COLOR, HTTP_DURATION_BUCKET, error_ratio_record
 from components.rules.model import Alert, AppScope, number
 
+HIGH_ERROR_RATE = "HighErrorRate"
+APP_TARGET_DOWN = "AppTargetDown"
+APP_NO_TARGETS_UP = "AppNoTargetsUp"
 # Checklist (DESIGN.md): "HighErrorRate: 5xx share of requests above 5% for 5m".
 HIGH_ERROR_RATE_WINDOW = "5m"
 HIGH_ERROR_RATE_FOR = "5m"
@@ -19,7 +22,7 @@ NO_TARGETS_FOR = "3m"
 
 def high_error_rate(scope: AppScope, threshold: float) -> Alert:
     return Alert(
-        name="HighErrorRate",
+        name=HIGH_ERROR_RATE,
         expr=f"{error_ratio_record(HIGH_ERROR_RATE_WINDOW)}{{{scope.selector}}} > {number(threshold)}",
         for_=HIGH_ERROR_RATE_FOR,
         severity="critical",
@@ -51,7 +54,7 @@ def high_latency(scope: AppScope, p99_seconds: float) -> Alert:
 
 def app_target_down(scope: AppScope) -> Alert:
     return Alert(
-        name="AppTargetDown",
+        name=APP_TARGET_DOWN,
         expr=f"up{{{scope.selector}}} == 0",
         for_=TARGET_DOWN_FOR,
         severity="warning",
@@ -68,7 +71,7 @@ def app_target_down(scope: AppScope) -> Alert:
 def app_no_targets_up(scope: AppScope) -> Alert:
     # absent() of a comparison has no labels, so the routing labels are set on the rule.
     return Alert(
-        name="AppNoTargetsUp",
+        name=APP_NO_TARGETS_UP,
         expr=f"absent(up{{{scope.selector}}} == 1)",
         for_=NO_TARGETS_FOR,
         severity="critical",

@@ -4,7 +4,6 @@ Layer 1 of components/ (docs/architecture.md): imports nothing else from greenli
   fields.py     how a setting is declared (``setting()``, ``Secret``)
   grammar.py    the grammars values are checked against, quantities, the secret-env rule
   model.py      the dataclasses, with per-environment defaults
-  releases.py   the release settings (colors, strategy, gate), nested in model.py's Settings
   reader.py     raw config -> dataclasses, collecting every problem
   rules.py      rules across fields (prod minimums, required pairs)
   problems.py   the one error format; ``ConfigError``

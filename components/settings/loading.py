@@ -28,7 +28,7 @@ def parse(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | frozenset[
     environment = str(ours.get("environment", ""))
     reader = Reader(environment if environment in ENVIRONMENTS else "dev", set(secret_keys))
     settings = reader.read(Settings, ours)
-    problems = reader.problems or rules.check(settings)
+    problems = reader.problems or rules.check(settings, frozenset(reader.given))
     if problems:
         raise ConfigError(stack_file(stack), problems)
     return settings

@@ -74,6 +74,7 @@ class Reader:
         self.environment = environment
         self.secret_keys = secret_keys
         self.problems: list[str] = []
+        self.given: set[str] = set()  # dotted keys the stack file (or an override) set explicitly
 
     def problem(self, path: str, value: Any, allowed: str) -> None:
         self.problems.append(problem(path, value, allowed, secret=isinstance(value, Secret)))
@@ -104,6 +105,7 @@ class Reader:
                 values[f.name] = self.read(tp, raw.get(key), sub)  # type: ignore[arg-type]
                 continue
             if key in raw:
+                self.given.add(sub)
                 try:
                     value = _coerce(raw[key], tp)
                 except (ValueError, TypeError, json.JSONDecodeError):

@@ -7,25 +7,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from components.settings.grammar import cpu_millicores, is_secret_env_name, memory_bytes
+from components.settings import consistency
+from components.settings.grammar import cpu_millicores, duration_seconds, memory_bytes
 from components.settings.model import Resources, Settings
 from components.settings.problems import missing, problem
 
 # Prod minimums from the production-readiness checklist (DESIGN.md).
 PROD_MIN_REPLICAS = 2
+# The longest window an alert reads: the SRE workbook's 3d/6h slow-burn pair (components/rules/slo.py,
+# BURN_RATE_PAIRS; tests/components/settings keeps the two equal). Prometheus must keep that much data.
+LONGEST_SLO_WINDOW = "3d"
 
 
 def _resources(key: str, res: Resources) -> list[str]:
     problems = []
-    try:
-        if cpu_millicores(res.cpu_request) > cpu_millicores(res.cpu_limit):
-            problems.append(problem(f"{key}.cpuRequest", res.cpu_request, f"at most cpuLimit ({res.cpu_limit})"))
-        if memory_bytes(res.memory_request) > memory_bytes(res.memory_limit):
-            problems.append(
-                problem(f"{key}.memoryRequest", res.memory_request, f"at most memoryLimit ({res.memory_limit})")
-            )
-    except (ValueError, AssertionError):
-        pass  # malformed quantities are already reported by their field checks
+    # Malformed quantities count as 0 here; their field checks have reported them already.
+    if cpu_millicores(res.cpu_request) > cpu_millicores(res.cpu_limit):
+        problems.append(problem(f"{key}.cpuRequest", res.cpu_request, f"at most cpuLimit ({res.cpu_limit})"))
+    if memory_bytes(res.memory_request) > memory_bytes(res.memory_limit):
+        problems.append(
+            problem(f"{key}.memoryRequest", res.memory_request, f"at most memoryLimit ({res.memory_limit})")
+        )
     return problems
 
 
@@ -63,6 +65,9 @@ def _prod_minimums(s: Settings) -> list[str]:
                 "app.autoscaling.minReplicas", s.app.autoscaling.min_replicas, f"at least {PROD_MIN_REPLICAS} in prod"
             )
         )
+    if not s.cluster.context:
+        allowed = "the kubeconfig context of the prod cluster (required in prod: never whichever is current)"
+        problems.append(problem("cluster.context", "", allowed))
     if not s.monitoring.enabled:
         problems.append(problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:
@@ -126,16 +131,20 @@ def _pairs(s: Settings) -> list[str]:
         )
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
-    for name in s.app.env:
-        if is_secret_env_name(name):
-            problems.append(
-                problem(
-                    f"app.env.{name}",
-                    "[plaintext]",
-                    "non-secret values only; secrets travel as Pulumi secrets, never as plain env",
-                )
-            )
     return problems
+
+
+def _monitoring(s: Settings) -> list[str]:
+    """Prometheus keeps at least the data the longest SLO window reads, or the 3d burn alert sees less."""
+    retention = s.monitoring.retention
+    # A malformed retention counts as 0 here; its field check has reported it already.
+    if not s.monitoring.enabled or (duration_seconds(retention) or 0) >= (duration_seconds(LONGEST_SLO_WINDOW) or 0):
+        return []
+    allowed = (
+        f"at least {LONGEST_SLO_WINDOW}, the longest SLO window (ErrorBudgetBurnSlow reads "
+        f"{LONGEST_SLO_WINDOW} of data; a shorter retention makes it judge less than it says)"
+    )
+    return [problem("monitoring.retention", retention, allowed)]
 
 
 def _database(s: Settings) -> list[str]:
@@ -176,12 +185,15 @@ def _is_rfc3339_with_zone(text: str) -> bool:
         return False
 
 
-def check(s: Settings) -> list[str]:
+def check(s: Settings, given: frozenset[str] = frozenset()) -> list[str]:
+    """Every cross-field problem; `given` holds the dotted keys the stack file set explicitly."""
     return [
         *_resources("app.resources", s.app.resources),
         *_resources("database.resources", s.database.resources),
         *_images(s),
         *_prod_minimums(s),
         *_pairs(s),
+        *_monitoring(s),
         *_database(s),
+        *consistency.check(s, given),
     ]

@@ -1,9 +1,10 @@
 """Alert rules and Alertmanager routing as the stack declares them.
 
 Rules come from PrometheusRule objects and from kube-prometheus-stack's `additionalPrometheusRulesMap`.
-The Alertmanager config comes from the chart's `alertmanager.config` value or, preferably (keys stay out
-of Helm values), from the Secret named by `alertmanager.alertmanagerSpec.configSecret` (key
-`alertmanager.yaml`). Routing follows Alertmanager's tree: first matching child wins unless `continue`.
+The Alertmanager config comes from the chart's `alertmanager.config` value (greenlight's: credentials
+are `*_file` paths, so the value holds no key) or from the Secret named by
+`alertmanager.alertmanagerSpec.configSecret` (key `alertmanager.yaml`). Routing follows Alertmanager's
+tree: first matching child wins unless `continue`.
 """
 
 from __future__ import annotations

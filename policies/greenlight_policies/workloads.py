@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from greenlight_policies.credentials import is_plaintext_credential
 from greenlight_policies.kube import Workload, is_unknown
 from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Meta, is_prod, workload_policy
 
@@ -25,13 +26,6 @@ MIN_UID = 10000
 SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)  # the one capability Pod Security "restricted" allows
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
-SECRET_ENV_NAME = r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL"  # noqa: S105 - a pattern of names, not a password
-# FOO_PASSWORD_FILE=/run/secrets/x, TLS_SECRET_NAME=web-tls, SIGNING_KEY_PATH=/keys/k name where a secret
-# is, not the secret itself.
-REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_NAME")
-# scheme://user:password@host: credentials in a URL, whatever the variable is called (DATABASE_URL, ...).
-URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:(?P<password>[^/@\s]+)@", re.IGNORECASE)
-ENV_EXPANSION = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # $(DB_PASSWORD): the kubelet fills it in from env
 SIDECAR_RESTART_POLICY = "Always"  # an init container with restartPolicy Always is a native sidecar (1.29+)
 
 
@@ -162,24 +156,17 @@ def host_path_volumes(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
             yield f"{w.kind} {w.name}: volume {volume.get('name', '?')} mounts host path {path}; use a PVC or emptyDir."
 
 
-def _literal_url_password(value: str) -> bool:
-    found = URL_CREDENTIALS.search(value)
-    return found is not None and not ENV_EXPANSION.fullmatch(found.group("password"))
-
-
-def literal_secret_env(w: Workload, config: Mapping[str, Any]) -> Iterator[str]:
-    pattern = re.compile(str(config.get("namePattern", SECRET_ENV_NAME)), re.IGNORECASE)
+def literal_secret_env(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
+    """credentials.py decides, the same rule the settings apply to app.env."""
     for c in w.containers():
         for env in c.get("env") or []:
             name, value = str(env.get("name", "")), env.get("value")
             if value in (None, "") or is_unknown(value):
                 continue
-            if pattern.search(name) and not name.upper().endswith(REFERENCE_SUFFIXES):
-                yield f"{_where(w, c)}: env {name} holds a literal value; use valueFrom.secretKeyRef instead."
-            elif _literal_url_password(str(value)):
+            if is_plaintext_credential(name, str(value)):
                 yield (
-                    f"{_where(w, c)}: env {name} is a URL with a literal password; take the password from "
-                    "valueFrom.secretKeyRef (e.g. as $(DB_PASSWORD)) or the whole URL from a Secret."
+                    f"{_where(w, c)}: env {name} holds a literal credential; take it from valueFrom.secretKeyRef "
+                    "(for a URL, the password as $(DB_PASSWORD) or the whole URL from a Secret)."
                 )
 
 
@@ -292,17 +279,11 @@ POLICIES = [
     workload_policy(
         Meta(
             "no-literal-secret-env",
-            "Checks that secret-looking environment variables are not literal values.",
+            "Checks that no environment variable holds a literal credential (its name names one, such as "
+            "DB_PASSWORD or API_KEY, or its value is one, such as a URL with a password).",
             Severity.CRITICAL,
             "Store the value in a Kubernetes Secret (from a Pulumi secret) and reference it "
             "with env[].valueFrom.secretKeyRef; rotate the exposed value.",
-            {
-                "namePattern": {
-                    "type": "string",
-                    "default": SECRET_ENV_NAME,
-                    "description": "regex (case-insensitive) for env names that hold secrets",
-                }
-            },
         ),
         literal_secret_env,
     ),

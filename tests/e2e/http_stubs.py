@@ -1,4 +1,4 @@
-"""Tiny HTTP servers the e2e test runs in threads on 127.0.0.1: a notification recorder and a stoppable target."""
+"""Tiny HTTP servers the e2e test runs in threads on 127.0.0.1: a notification recorder and a database exporter."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from components.contract import CNPG_CLUSTER_METRIC_LABEL, CNPG_POSTGRES_UP
 from tests.support.postgres import free_port
 
 
@@ -122,7 +123,8 @@ class NotificationReceiver(_Server):
 
 class _MetricsHandler(_QuietHandler):
     def do_GET(self) -> None:
-        body = b"# TYPE e2e_stub_target_up gauge\ne2e_stub_target_up 1\n"
+        owner: PostgresExporterStandIn | MetricsText = self.server.owner  # type: ignore[attr-defined]
+        body = owner.exposition().encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
         self.send_header("Content-Length", str(len(body)))
@@ -130,34 +132,41 @@ class _MetricsHandler(_QuietHandler):
         self.wfile.write(body)
 
 
-class StubMetricsTarget(_Server):
-    """Stands in for the database's metrics endpoint: stop() makes `up` 0, start() brings it back."""
+class PostgresExporterStandIn(_Server):
+    """Stands in for a CloudNativePG instance's metrics endpoint (the instance manager's exporter).
 
-    def __init__(self) -> None:
+    It answers like the real one: ``cnpg_collector_up{cluster="<cluster>"}`` is 1 while PostgreSQL
+    answers and 0 when it does not, and the endpoint itself keeps answering either way
+    (pkg/management/postgres/webserver/metricserver/pg_collector.go). ``postgres_up = False`` models
+    PostgreSQL down inside a running pod; ``stop()`` models the pod gone (the scrape fails, `up` is 0).
+    """
+
+    def __init__(self, cluster: str) -> None:
         super().__init__(_MetricsHandler)
+        self.cluster = cluster
+        self.postgres_up = True
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-
-class _TextHandler(_QuietHandler):
-    def do_GET(self) -> None:
-        owner: MetricsText = self.server.owner  # type: ignore[attr-defined]
-        body = owner.body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def exposition(self) -> str:
+        return (
+            "# HELP cnpg_collector_up 1 if PostgreSQL is up, 0 otherwise.\n"
+            "# TYPE cnpg_collector_up gauge\n"
+            f'{CNPG_POSTGRES_UP}{{{CNPG_CLUSTER_METRIC_LABEL}="{self.cluster}"}} {int(self.postgres_up)}\n'
+        )
 
 
 class MetricsText(_Server):
     """A metrics endpoint serving `body` (Prometheus text format), e.g. kube-state-metrics' Deployment series."""
 
     def __init__(self, body: str) -> None:
-        super().__init__(_TextHandler)
+        super().__init__(_MetricsHandler)
         self.body = body
+
+    def exposition(self) -> str:
+        return self.body
 
     @property
     def address(self) -> str:

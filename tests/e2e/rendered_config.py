@@ -1,17 +1,21 @@
 """Turn the rendered stack into files the real binaries load, changing only what a laptop must.
 
 What is taken as rendered:
-- rule files: `spec.groups` of every rendered PrometheusRule, verbatim (the stack is rendered with
-  the documented `alerting.forScale` override, which shrinks every `for`);
+- rule files: `spec.groups` of every rendered PrometheusRule, with every `for` shrunk by FOR_SCALE
+  through the product's own scale_duration (what `alerting.forScale` does in dev; staging and prod refuse
+  that test-only setting, so the prod render is scaled here);
 - scrape jobs: what the Prometheus Operator generates from the rendered ServiceMonitor and PodMonitor
   (job from `jobLabel`, namespace/service/pod/container/endpoint, `podTargetLabels`, the monitor's own
   relabelings), fed with the `__meta_kubernetes_*` labels Kubernetes discovery would give the
   rendered Service and pod template; only the target address is a local process;
-- the Alertmanager route tree, receivers and inhibitions from `components.objects.alertmanager.build_config`
-  (the rendered Secret holds "[secret]"), with the receivers' endpoints pointed at the local recorder.
+- the Alertmanager config: `alertmanager.config` of the rendered kube-prometheus-stack values (routes,
+  receivers, inhibitions), with the receivers' endpoints pointed at the local recorder and their
+  credential files written to a temp dir.
 
 What the test changes, and why: scrape and evaluation every second (the ServiceMonitor says 30s) and
-Alertmanager's group_wait / group_interval / repeat_interval, so a run takes a minute instead of an hour.
+Alertmanager's group_wait / group_interval / repeat_interval, so a run takes a minute instead of an hour;
+the receivers' endpoints and credential file paths, which point at PagerDuty, Slack and the pod's mounted
+Secret; and, for an Alertmanager older than 0.26, the webhook's `url_file` becomes a `url`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from components.objects import alertmanager
-from components.settings import Settings
+from components.rules.model import scale_duration
 
 E2E_SCRAPE_INTERVAL = "1s"
 E2E_EVALUATION_INTERVAL = "1s"
@@ -47,10 +52,19 @@ def sanitize(label: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_]", "_", label)
 
 
-def rule_files(prometheus_rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """File name -> rule file, one per rendered PrometheusRule, groups untouched."""
+def _scaled(groups: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
+    groups = copy.deepcopy(groups)
+    for rule in (r for g in groups for r in g["rules"] if "for" in r):
+        rule["for"] = scale_duration(rule["for"], factor)
+    return groups
+
+
+def rule_files(prometheus_rules: list[dict[str, Any]], for_scale: float) -> dict[str, dict[str, Any]]:
+    """File name -> rule file, one per rendered PrometheusRule, every `for` times `for_scale`."""
     return {
-        f"{rule['metadata']['namespace']}-{rule['metadata']['name']}.rules.yml": {"groups": rule["spec"]["groups"]}
+        f"{rule['metadata']['namespace']}-{rule['metadata']['name']}.rules.yml": {
+            "groups": _scaled(rule["spec"]["groups"], for_scale)
+        }
         for rule in prometheus_rules
     }
 
@@ -76,13 +90,24 @@ def _pod_meta(namespace: str, pod: str, container: str, pod_labels: dict[str, st
     }
 
 
-def _scrape_job(job_name: str, path: str, target: str, meta: dict[str, str], relabel: list[Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Pod:
+    """A pod as Kubernetes discovery would show it: name, labels, and where its port really listens."""
+
+    name: str
+    labels: dict[str, str]
+    address: str
+
+
+def _scrape_job(
+    job_name: str, path: str, targets: list[tuple[str, dict[str, str]]], relabel: list[Any]
+) -> dict[str, Any]:
     return {
         "job_name": job_name,
         "metrics_path": path,
         "scrape_interval": E2E_SCRAPE_INTERVAL,
         "scrape_timeout": E2E_SCRAPE_INTERVAL,
-        "static_configs": [{"targets": [target], "labels": meta}],
+        "static_configs": [{"targets": [address], "labels": meta} for address, meta in targets],
         "relabel_configs": relabel,
     }
 
@@ -116,14 +141,18 @@ def service_monitor_job(
         )
     relabel += [_set("endpoint", endpoint["port"]), *_relabel_configs(endpoint.get("relabelings", []))]
     job_name = f"serviceMonitor/{namespace}/{monitor['metadata']['name']}/0"
-    return _scrape_job(job_name, endpoint.get("path", "/metrics"), target, meta, relabel)
+    return _scrape_job(job_name, endpoint.get("path", "/metrics"), [(target, meta)], relabel)
 
 
-def pod_monitor_job(monitor: dict[str, Any], pod: str, container: str, target: str) -> dict[str, Any]:
-    """The scrape job the Operator writes for `monitor`'s first endpoint, for one pod it selects."""
+def pod_monitor_job(monitor: dict[str, Any], container: str, pods: list[Pod]) -> dict[str, Any]:
+    """The scrape job the Operator writes for `monitor`'s first endpoint, for the pods it selects.
+
+    Each pod carries the labels the monitor selects on plus its own (what its operator sets besides).
+    """
     endpoint = monitor["spec"]["podMetricsEndpoints"][0]
     namespace, name = monitor["metadata"]["namespace"], monitor["metadata"]["name"]
-    meta = _pod_meta(namespace, pod, container, monitor["spec"]["selector"]["matchLabels"])
+    selected = monitor["spec"]["selector"]["matchLabels"]
+    targets = [(pod.address, _pod_meta(namespace, pod.name, container, {**selected, **pod.labels})) for pod in pods]
     relabel = [
         _copy("namespace", "__meta_kubernetes_namespace"),
         _copy("container", "__meta_kubernetes_pod_container_name"),
@@ -133,7 +162,7 @@ def pod_monitor_job(monitor: dict[str, Any], pod: str, container: str, target: s
         *_relabel_configs(endpoint.get("relabelings", [])),
     ]
     return _scrape_job(
-        f"podMonitor/{namespace}/{name}/0", endpoint.get("path", PODMONITOR_DEFAULT_PATH), target, meta, relabel
+        f"podMonitor/{namespace}/{name}/0", endpoint.get("path", PODMONITOR_DEFAULT_PATH), targets, relabel
     )
 
 
@@ -156,27 +185,48 @@ def _shorten_timers(route: dict[str, Any]) -> None:
         _shorten_timers(child)
 
 
-def alertmanager_config(settings: Settings, url: Callable[[str], str]) -> dict[str, Any]:
-    """The shipped config with every receiver's endpoint at `url("<receiver>/<integration>")`.
+def _credential(path: str, secrets_dir: Path, value: str) -> str:
+    """Writes `value` where the rendered config's `*_file` path points, under `secrets_dir`; returns the new path."""
+    local = secrets_dir / Path(path).name
+    local.write_text(value)
+    return str(local)
 
-    Receivers that speak PagerDuty or Slack also get a plain webhook at `url("<receiver>/webhook")`
-    (same send_resolved), whose JSON carries the alerts' labels for the test to assert on.
-    """
-    secrets = {
-        alertmanager.PAGERDUTY_KEY: E2E_PAGERDUTY_ROUTING_KEY,
-        alertmanager.SLACK_URL: url(f"{alertmanager.CHAT_RECEIVER}/slack"),
-        alertmanager.DEAD_MANS_SWITCH_URL: url(f"{alertmanager.DEAD_MANS_SWITCH_RECEIVER}/webhook"),
-    }
-    config = copy.deepcopy(alertmanager.build_config(settings, secrets))
+
+def _point_receivers_at(
+    config: dict[str, Any], url: Callable[[str], str], secrets_dir: Path, url_file_supported: bool
+) -> None:
     for receiver in config["receivers"]:
         name = receiver["name"]
         for pagerduty in receiver.get("pagerduty_configs", []):
             pagerduty["url"] = url(f"{name}/pagerduty")
+            pagerduty["routing_key_file"] = _credential(
+                pagerduty["routing_key_file"], secrets_dir, E2E_PAGERDUTY_ROUTING_KEY
+            )
         for slack in receiver.get("slack_configs", []):
-            slack["api_url"] = url(f"{name}/slack")
+            slack["api_url_file"] = _credential(slack["api_url_file"], secrets_dir, url(f"{name}/slack"))
+        for hook in receiver.get("webhook_configs", []):
+            if url_file_supported:
+                hook["url_file"] = _credential(hook["url_file"], secrets_dir, url(f"{name}/webhook"))
+            else:  # Alertmanager < 0.26 has no url_file (tests/support/alertmanager.py)
+                hook.pop("url_file")
+                hook["url"] = url(f"{name}/webhook")
         native = [*receiver.get("pagerduty_configs", []), *receiver.get("slack_configs", [])]
         if native and "webhook_configs" not in receiver:
             resolved = any(c.get("send_resolved", False) for c in native)
             receiver["webhook_configs"] = [{"url": url(f"{name}/webhook"), "send_resolved": resolved}]
+
+
+def alertmanager_config(
+    rendered: dict[str, Any], url: Callable[[str], str], secrets_dir: Path, url_file_supported: bool
+) -> dict[str, Any]:
+    """The rendered config with every receiver's endpoint at `url("<receiver>/<integration>")`.
+
+    Credentials stay files, as in the cluster: the routing key and the Slack URL are written to
+    `secrets_dir` and the `*_file` keys point there. Receivers that speak PagerDuty or Slack also get
+    a plain webhook at `url("<receiver>/webhook")` (same send_resolved), whose JSON carries the
+    alerts' labels for the test to assert on.
+    """
+    config = copy.deepcopy(rendered)
+    _point_receivers_at(config, url, secrets_dir, url_file_supported)
     _shorten_timers(config["route"])
     return config

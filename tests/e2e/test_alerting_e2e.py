@@ -1,8 +1,10 @@
 """The rendered alerting config catches real faults: real service, prometheus, Alertmanager, receivers.
 
-Faults: the service answers 5xx for a share of requests (POST /admin/fault); the database's metrics
-target stops listening. Each must page through the critical receiver (PagerDuty) with the labels
-the routing relies on, and resolve once the fault is gone. Latencies are printed, never asserted.
+Faults: the service answers 5xx for a share of requests (POST /admin/fault); PostgreSQL goes down while
+the database's metrics endpoint keeps answering (it reports cnpg_collector_up 0, as CloudNativePG's
+exporter does); the database's metrics endpoint disappears. Each must page through the critical
+receiver (PagerDuty) with the labels the routing relies on, once, and resolve once the fault is gone.
+Latencies are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -53,12 +55,10 @@ def firing(receiver: str, alertname: str) -> Callable[[Notification], bool]:
 
 
 def resolved(receiver: str, alertname: str) -> Callable[[Notification], bool]:
+    """A notification listing `alertname` as resolved (its group may still have other alerts firing)."""
+
     def matches(n: Notification) -> bool:
-        return (
-            n.path == f"/{receiver}/webhook"
-            and n.body["status"] == "resolved"
-            and n.body["groupLabels"].get("alertname") == alertname
-        )
+        return n.path == f"/{receiver}/webhook" and any(a["status"] == "resolved" for a in _alerts(n, alertname))
 
     return matches
 
@@ -122,42 +122,82 @@ def test_watchdog_reaches_the_dead_mans_switch(alerting_stack: AlertingStack) ->
     assert_routed_by_severity(alerting_stack)
 
 
-def test_database_down_pages_and_resolves(alerting_stack: AlertingStack) -> None:
-    stack = alerting_stack
-    wait_until(
-        lambda: [
-            t for t in stack.prometheus.targets() if t["labels"].get("job") == DATABASE_JOB and t["health"] == "up"
-        ],
-        TARGETS_UP_TIMEOUT,
-        f"target job={DATABASE_JOB} up",
-        stack.prometheus.targets,
-    )
-    assert "DatabaseDown" in stack.prometheus.rule_names()
+def database_target_up(stack: AlertingStack) -> list[dict[str, Any]]:
+    return [t for t in stack.prometheus.targets() if t["labels"].get("job") == DATABASE_JOB and t["health"] == "up"]
 
-    stack.database.stop()
-    fault_at = time.monotonic()
-    try:
-        page = stack.receiver.wait_for(
-            firing(am.PAGER_RECEIVER, "DatabaseDown"), FIRING_TIMEOUT, "DatabaseDown page", fault_at
-        )
-    finally:
-        stack.database.start()
-    fixed_at = time.monotonic()
+
+def assert_database_page(stack: AlertingStack, page: Notification, fault_at: float) -> Notification:
+    """One DatabaseDown for the cluster, with the labels routing relies on, paged through PagerDuty."""
     [alert] = _alerts(page, "DatabaseDown")
     assert alert["labels"]["severity"] == "critical"
     assert alert["labels"]["job"] == DATABASE_JOB
     assert alert["labels"]["namespace"] == stack.settings.app_namespace
+    assert alert["labels"]["cnpg_cluster"] == stack.database.cluster
     assert alert["annotations"]["runbook_url"].endswith("/DatabaseDown.md")
-    trigger = assert_pages_through_pagerduty(stack, page, fault_at)
+    return assert_pages_through_pagerduty(stack, page, fault_at)
 
+
+def run_database_fault(
+    stack: AlertingStack,
+    name: str,
+    fault: Callable[[], None],
+    fix: Callable[[], None],
+    while_paged: Callable[[], None] = lambda: None,
+) -> None:
+    """Fault, wait for the page, check `while_paged` with the fault still on, fix, wait for the resolve."""
+    wait_until(lambda: database_target_up(stack), TARGETS_UP_TIMEOUT, "database target up", stack.prometheus.targets)
+    assert "DatabaseDown" in stack.prometheus.rule_names()
+    fault()
+    fault_at = time.monotonic()
+    try:
+        page = stack.receiver.wait_for(
+            firing(am.PAGER_RECEIVER, "DatabaseDown"), FIRING_TIMEOUT, f"DatabaseDown page ({name})", fault_at
+        )
+        while_paged()
+    finally:
+        fix()
+    fixed_at = time.monotonic()
+    trigger = assert_database_page(stack, page, fault_at)
     clear = stack.receiver.wait_for(
         resolved(am.PAGER_RECEIVER, "DatabaseDown"), RESOLVED_TIMEOUT, "DatabaseDown resolved", fixed_at
     )
     stack.receiver.wait_for(pagerduty_event("resolve", trigger.body["dedup_key"]), 10, "PagerDuty resolve", fixed_at)
-    LATENCIES["DatabaseDown"] = (page.received_at - fault_at, clear.received_at - fixed_at)
-    print(f"\nDatabaseDown: paged {page.received_at - fault_at:.1f}s after the target stopped, "
-          f"resolved {clear.received_at - fixed_at:.1f}s after it came back")  # fmt: skip
+    LATENCIES[f"DatabaseDown ({name})"] = (page.received_at - fault_at, clear.received_at - fixed_at)
+    print(f"\nDatabaseDown ({name}): paged {page.received_at - fault_at:.1f}s after the fault, "
+          f"resolved {clear.received_at - fixed_at:.1f}s after the fix")  # fmt: skip
     assert_routed_by_severity(stack)
+
+
+def test_postgres_down_while_its_exporter_answers_pages(alerting_stack: AlertingStack) -> None:
+    """The outage `up{job="database"}` cannot see: the scrape succeeds, PostgreSQL does not answer."""
+    stack = alerting_stack
+
+    def postgres_down() -> None:
+        stack.database.postgres_up = False
+
+    def postgres_back() -> None:
+        stack.database.postgres_up = True
+
+    def scrape_still_succeeds() -> None:
+        pods = {t["labels"]["pod"] for t in database_target_up(stack)}
+        assert f"{stack.database.cluster}-1" in pods, f"the primary's scrape failed: {stack.prometheus.targets()}"
+
+    run_database_fault(stack, "PostgreSQL down", postgres_down, postgres_back, scrape_still_succeeds)
+
+
+def test_database_metrics_gone_pages(alerting_stack: AlertingStack) -> None:
+    """Every instance's pod is gone (deleted, Pending, not matched): the series vanish and absent() pages."""
+    instances = [alerting_stack.database, *alerting_stack.replicas]
+
+    def all_gone() -> None:
+        for instance in instances:
+            instance.stop()
+
+    def all_back() -> None:
+        for instance in instances:
+            instance.start()
+
+    run_database_fault(alerting_stack, "metrics gone", all_gone, all_back)
 
 
 def assert_traffic_carries_the_rules_labels(stack: AlertingStack) -> None:
@@ -198,10 +238,7 @@ def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> No
         )
         # The slow-burn budget alert is a warning: it must reach chat (Slack), not the pager.
         ticket = stack.receiver.wait_for(
-            lambda n: n.path == f"/{am.CHAT_RECEIVER}/webhook" and n.body["status"] == "firing",
-            FIRING_TIMEOUT,
-            "a warning in chat",
-            fault_at,
+            firing(am.CHAT_RECEIVER, "ErrorBudgetBurnSlow"), FIRING_TIMEOUT, "ErrorBudgetBurnSlow in chat", fault_at
         )
     finally:
         set_error_rate(stack, 0.0)
@@ -223,8 +260,20 @@ def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> No
         f"HighErrorRate resolved ({active_alerts(stack)})",
         fixed_at,
     )
-    stack.receiver.wait_for(pagerduty_event("resolve", trigger.body["dedup_key"]), 10, "PagerDuty resolve", fixed_at)
+    # The PagerDuty incident stays open while the fast burn's 5m window is still above its threshold
+    # (1.44% at 99.9%): it shares HighErrorRate's group. Here it is enough that no second one opened.
+    assert_one_pagerduty_incident(stack, fault_at, trigger.body["dedup_key"])
     LATENCIES["HighErrorRate"] = (page.received_at - fault_at, clear.received_at - fixed_at)
     print(f"\nHighErrorRate: paged {page.received_at - fault_at:.1f}s after {FAULT_ERROR_SHARE:.0%} of requests "
           f"started failing, resolved {clear.received_at - fixed_at:.1f}s after the fix")  # fmt: skip
     assert_routed_by_severity(stack)
+
+
+def assert_one_pagerduty_incident(stack: AlertingStack, since: float, dedup_key: str) -> None:
+    """HighErrorRate and the fast budget burn both fired for the 5xx fault: one PagerDuty incident."""
+    triggers = [n for n in stack.receiver.all() if pagerduty_event("trigger")(n) and n.received_at >= since]
+    assert {n.body["dedup_key"] for n in triggers} == {dedup_key}, [n.body.get("payload") for n in triggers]
+    burn_pages = firing(am.PAGER_RECEIVER, "ErrorBudgetBurnFast")
+    fast_burn = [n for n in stack.receiver.all() if n.received_at >= since and burn_pages(n)]
+    print(f"\n5xx fault: {len(triggers)} PagerDuty trigger event(s), one incident; "
+          f"{len(fast_burn)} pager notification(s) listed ErrorBudgetBurnFast")  # fmt: skip

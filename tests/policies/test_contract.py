@@ -3,15 +3,17 @@ copies of the names and rules it shares with the product. These tests keep the c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from greenlight_policies import alerting, durability, metadata, observability, registry, reliability, remediation
+from greenlight_policies import credentials as pack_credentials
 from greenlight_policies import workloads as pack_workloads
 
 from components import contract
 from components.objects import charts, migration
-from components.objects import monitoring as monitoring_objects
 from components.objects.database import CNPG_API_VERSION
-from components.settings import grammar
+from components.settings import credentials, grammar
 from components.settings.rules import PROD_MIN_REPLICAS
 
 
@@ -41,7 +43,6 @@ def test_release_names_are_the_contracts() -> None:
 def test_alerting_names_are_the_contracts() -> None:
     assert alerting.SEVERITIES == contract.SEVERITIES
     assert alerting.PROMETHEUS_STACK_CHART == charts.KUBE_PROMETHEUS_STACK.chart
-    assert alerting.ALERTMANAGER_CONFIG_KEY == monitoring_objects.ALERTMANAGER_CONFIG_KEY
 
 
 def test_the_charts_the_pack_recognises_are_the_ones_greenlight_installs() -> None:
@@ -54,29 +55,32 @@ def test_environments_are_the_settings() -> None:
     assert registry.ENVIRONMENTS == grammar.ENVIRONMENTS
 
 
-def test_the_secret_env_rule_is_the_same_rule() -> None:
-    assert pack_workloads.SECRET_ENV_NAME == grammar.SECRET_ENV_NAME
-    assert pack_workloads.REFERENCE_SUFFIXES == grammar.SECRET_REFERENCE_SUFFIXES
+def test_the_credential_rule_is_one_rule() -> None:
+    """Settings do not copy the pack's rule: they load its very file."""
+    assert credentials.RULE_FILE == Path(pack_credentials.__file__).resolve()
 
 
 @pytest.mark.parametrize(
-    ("name", "secret"),
+    ("name", "value", "secret"),
     [
-        ("DB_PASSWORD", True),
-        ("api_key", True),
-        ("GITHUB_TOKEN", True),
-        ("AWS_SECRET_ACCESS_KEY", True),
-        ("SERVICE_CREDENTIALS", True),
-        ("PASSWORD_FILE", False),
-        ("TLS_SECRET_NAME", False),
-        ("SIGNING_KEY_PATH", False),
-        ("LOG_LEVEL", False),
-        ("FEATURE_FLAGS", False),
+        ("DB_PASSWORD", "hunter2", True),
+        ("api_key", "abc", True),
+        ("GITHUB_TOKEN", "abc", True),
+        ("AWS_SECRET_ACCESS_KEY", "abc", True),
+        ("SERVICE_CREDENTIALS", "abc", True),
+        ("UPSTREAM", "https://u:pw@api.example.com", True),
+        ("S3_USER", "AKIAIOSFODNN7EXAMPLE", True),
+        ("DB_PASSWORD", "$(DB_PASSWORD_FROM_SECRET)", False),
+        ("PASSWORD_FILE", "/run/secrets/db", False),
+        ("TLS_SECRET_NAME", "web-tls", False),
+        ("TOKEN_TTL", "3600", False),
+        ("CACHE_KEY", "web", False),
+        ("LOG_LEVEL", "info", False),
     ],
 )
-def test_settings_and_pack_agree_on_each_name(name: str, secret: bool) -> None:
+def test_settings_and_pack_agree_on_each_variable(name: str, value: str, secret: bool) -> None:
     """Where settings refuse `app.env.<name>`, the pack refuses the literal env var, and vice versa."""
-    pod = {"containers": [{"name": "app", "env": [{"name": name, "value": "x"}]}]}
+    pod = {"containers": [{"name": "app", "env": [{"name": name, "value": value}]}]}
     workload = pack_workloads.Workload("Deployment", "web", "greenlight-prod", {}, {}, pod)
-    assert grammar.is_secret_env_name(name) is secret
+    assert credentials.is_plaintext_credential(name, value) is secret
     assert bool(list(pack_workloads.literal_secret_env(workload, {}))) is secret

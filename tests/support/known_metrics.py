@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from components.contract import HTTP_DURATION, HTTP_REQUESTS
+from components.contract import CNPG_POSTGRES_UP, HTTP_DURATION, HTTP_REQUESTS
 
 # The reference service (DESIGN.md contract; app/greenlight_app/metrics.py). A histogram exposes
 # _bucket, _sum and _count series.
@@ -33,6 +33,8 @@ KUBE_STATE_METRICS = frozenset(
 CADVISOR = frozenset({"container_cpu_usage_seconds_total", "container_memory_working_set_bytes"})
 # node-exporter (installed by kube-prometheus-stack).
 NODE_EXPORTER = frozenset({"node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes"})
+# CloudNativePG's instance manager exporter (docs/src/monitoring.md, "Predefined set of metrics").
+CLOUDNATIVE_PG = frozenset({CNPG_POSTGRES_UP})
 
 KNOWN_SOURCES: Mapping[str, frozenset[str]] = {
     "reference service": REFERENCE_SERVICE,
@@ -40,6 +42,7 @@ KNOWN_SOURCES: Mapping[str, frozenset[str]] = {
     "kube-state-metrics": KUBE_STATE_METRICS,
     "cadvisor": CADVISOR,
     "node-exporter": NODE_EXPORTER,
+    "cloudnative-pg": CLOUDNATIVE_PG,
 }
 
 

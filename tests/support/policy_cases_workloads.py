@@ -246,7 +246,7 @@ WORKLOAD_CASES: dict[str, list[Case]] = {
             lambda: changed(on_container(literal_env("DATABASE_URL", "postgres://app:hunter2@db:5432/app"))),
             True,
             where="blue",
-            text="DATABASE_URL is a URL with a literal password",
+            text="env DATABASE_URL holds a literal credential",
         ),
         Case(
             "a URL whose password is expanded from a secretKeyRef variable",

@@ -8,13 +8,6 @@ from components.settings import AppSpec, Settings, app_spec, parse
 from offline import stackconfig
 from tests.support.preview import ROOT
 
-# Stand-ins for the receiver secrets: real-looking, obviously not real.
-TEST_SECRETS = {
-    "pagerduty_routing_key": "test-routing-key-0123456789abcdef",
-    "slack_webhook_url": "https://hooks.slack.example/services/T000/B000/test",
-    "dead_mans_switch_url": "https://deadman.example/ping/test",
-}
-
 
 @cache
 def stack_settings(stack: str, *overrides: str) -> Settings:

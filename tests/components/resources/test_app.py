@@ -212,19 +212,6 @@ def test_ingress_with_tls_only_when_enabled() -> None:
     assert backend == {"name": "web", "port": {"name": "http"}}
 
 
-def test_cert_manager_issues_the_ingress_certificate_on_a_new_cluster() -> None:
-    """cert-manager's ingress-shim creates a Certificate for each tls entry of an annotated Ingress:
-    the Secret the Ingress names exists without anyone creating it by hand."""
-    ing = stack("prod").manifest("Ingress", "web")
-    assert ing["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}
-    (tls,) = ing["spec"]["tls"]
-    assert tls["hosts"] == [rule["host"] for rule in ing["spec"]["rules"]]
-    namespaced = stack("prod", "greenlight:app.ingress.certIssuerKind=Issuer", "greenlight:app.ingress.certIssuer=acme")
-    assert namespaced.manifest("Ingress", "web")["metadata"]["annotations"] == {"cert-manager.io/issuer": "acme"}
-    own_secret = stack("prod", "greenlight:app.ingress.certIssuer=").manifest("Ingress", "web")
-    assert "annotations" not in own_secret["metadata"]  # bring your own Secret: nothing asks cert-manager
-
-
 def test_deployment_waits_for_its_migration(p: Preview) -> None:
     by_name = {r.name: r for r in p.resources}
     deployment, job = by_name["app-deployment"], by_name["app-migrate"]

@@ -171,7 +171,7 @@ def test_database_url_points_at_the_primary_and_escapes_the_password() -> None:
     assert url == "postgresql://app:p%40ss%2Fw%3Ard%25@web-db-rw.greenlight-prod.svc:5432/app"
 
 
-# --- scraping: the checklist's DatabaseDown is `up{job="database"} == 0` -----------------------------
+# --- scraping: DatabaseDown reads cnpg_collector_up of the target labelled job="database", role="primary" ---
 
 
 def relabel(labels: dict[str, str], configs: list[dict[str, Any]]) -> dict[str, str]:
@@ -196,10 +196,17 @@ def test_pod_monitor_scrapes_instance_pods_with_job_database() -> None:
     [endpoint] = spec["podMetricsEndpoints"]
     assert endpoint["port"] == "metrics"
     # The operator's default job label would be "<namespace>/<podmonitor>"; the target must say "database".
-    target = {"job": "greenlight-prod/web-db-metrics", "__meta_kubernetes_pod_name": "web-db-1"}
+    target = {
+        "job": "greenlight-prod/web-db-metrics",
+        "__meta_kubernetes_pod_name": "web-db-1",
+        # Kubernetes discovery's form of the label CloudNativePG sets on the primary's pod.
+        "__meta_kubernetes_pod_label_cnpg_io_instanceRole": "primary",
+    }
     relabelled = relabel(target, endpoint["relabelings"])
     assert relabelled["job"] == database.DATABASE_JOB == "database"
     assert relabelled["pod"] == "web-db-1"
+    # DatabaseDown asks for the primary's cnpg_collector_up: the target says which pod is the primary.
+    assert relabelled["role"] == "primary"
 
 
 def test_cluster_does_not_also_create_the_operator_pod_monitor() -> None:
@@ -271,15 +278,21 @@ def test_built_in_objects_pass_kubernetes_validate_strict(stack: str) -> None:
         kubernetes_validate.validate(yaml.safe_load(Path(path).read_text()), "1.37.0", strict=True)
 
 
-def test_database_down_promtool_test_uses_the_job_the_rendered_pod_monitor_produces() -> None:
-    """The checklist rule's promtool test must exercise the label set real scrapes carry."""
+def test_database_promtool_tests_use_the_labels_the_rendered_pod_monitor_produces() -> None:
+    """The database rules' promtool tests must exercise the label set real scrapes carry."""
     import yaml
 
     from tests.components.rules.test_promtool import PROMTOOL_DIR
 
     [endpoint] = preview("prod").manifest("PodMonitor", "web-db-metrics")["spec"]["podMetricsEndpoints"]
-    scraped_job = relabel({"job": "greenlight-prod/web-db-metrics"}, endpoint["relabelings"])["job"]
-    unit_tests = yaml.safe_load((PROMTOOL_DIR / "database_watchdog.test.yaml").read_text())["tests"]
-    up_series = [s["series"] for t in unit_tests for s in t["input_series"] if s["series"].startswith("up{")]
-    assert up_series, "the DatabaseDown unit tests feed no `up` series"
-    assert all(f'job="{scraped_job}"' in series for series in up_series), up_series
+    pod = {"job": "greenlight-prod/web-db-metrics", "__meta_kubernetes_pod_name": "web-db-1"}
+    scraped = {
+        role: relabel({**pod, "__meta_kubernetes_pod_label_cnpg_io_instanceRole": role}, endpoint["relabelings"])
+        for role in ("primary", "replica")
+    }
+    unit_tests = yaml.safe_load((PROMTOOL_DIR / "database.test.yaml").read_text())["tests"]
+    series = [s["series"] for t in unit_tests for s in t["input_series"] if s["series"].startswith("cnpg_")]
+    assert series, "the database unit tests feed no cnpg_collector_up series"
+    for line in series:
+        target = next(t for t in scraped.values() if f'role="{t["role"]}"' in line)
+        assert f'job="{target["job"]}"' in line, line

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 from components.objects.alloy import alloy_config
+from components.objects.monitoring import retention_size
+from components.rules.model import duration_ms
+from components.rules.slo import BURN_RATE_PAIRS
+from components.settings.grammar import duration_seconds, memory_bytes
+from components.settings.rules import LONGEST_SLO_WINDOW
 from tests.support.preview import preview
 
 
@@ -54,7 +60,9 @@ def test_prometheus_selects_greenlights_monitors_and_rules() -> None:
 def test_retention_storage_and_resources_follow_the_environment() -> None:
     prod = _values("prod", "kube-prometheus-stack")["prometheus"]["prometheusSpec"]
     dev = _values("dev", "kube-prometheus-stack")["prometheus"]["prometheusSpec"]
-    assert (prod["retention"], dev["retention"]) == ("15d", "2d")
+    assert (prod["retention"], dev["retention"]) == ("15d", "3d")
+    # 80% of the volume (Prometheus storage docs: at most 80-85%), so a full disk never stops ingestion.
+    assert (prod["retentionSize"], dev["retentionSize"]) == ("80GiB", "8GiB")
     claim = prod["storageSpec"]["volumeClaimTemplate"]["spec"]
     assert (claim["resources"]["requests"]["storage"], claim["storageClassName"]) == ("100Gi", "gp3")
     assert "storageClassName" not in dev["storageSpec"]["volumeClaimTemplate"]["spec"]
@@ -112,3 +120,51 @@ def test_dashboards_are_provisioned_through_the_sidecar() -> None:
         assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
         [(filename, text)] = cm["data"].items()
         assert filename.endswith(".json") and json.loads(text)["panels"]
+
+
+def test_every_stack_keeps_the_longest_slo_window_and_a_size_below_its_volume() -> None:
+    for stack in ("dev", "staging", "prod"):
+        spec = _values(stack, "kube-prometheus-stack")["prometheus"]["prometheusSpec"]
+        assert duration_seconds(spec["retention"]) >= duration_seconds(LONGEST_SLO_WINDOW), stack
+        volume = memory_bytes(spec["storageSpec"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"])
+        size = memory_bytes(spec["retentionSize"].removesuffix("B"))  # Prometheus reads GB as GiB
+        assert 0 < size < volume, (stack, spec["retentionSize"])
+
+
+def test_the_longest_slo_window_the_settings_demand_is_the_slo_rules_longest() -> None:
+    longest = max((p.long_window for p in BURN_RATE_PAIRS), key=duration_ms)
+    assert LONGEST_SLO_WINDOW == longest
+
+
+def test_retention_sizes_are_prometheus_byte_sizes() -> None:
+    # prometheus-operator's ByteSize: (^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$
+    for storage, size in (("10Gi", "8GiB"), ("20Gi", "16GiB"), ("3Gi", "2457MiB"), ("50G", "38146MiB")):
+        assert retention_size(storage) == size
+        assert re.fullmatch(r"(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", size)
+
+
+CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
+CONTROL_PLANE_RULES = ("kubeControllerManager", "kubeSchedulerAlerting", "kubeSchedulerRecording", "etcd", "kubeProxy")
+
+
+def test_a_managed_control_plane_has_no_control_plane_targets_or_alerts() -> None:
+    for stack in ("dev", "staging", "prod"):  # managed is the default
+        values = _values(stack, "kube-prometheus-stack")
+        assert {c: values[c]["enabled"] for c in CONTROL_PLANE} == dict.fromkeys(CONTROL_PLANE, False), stack
+        assert {r: values["defaultRules"]["rules"][r] for r in CONTROL_PLANE_RULES} == dict.fromkeys(
+            CONTROL_PLANE_RULES, False
+        )
+
+
+def test_a_self_managed_control_plane_is_scraped_and_alerted_on() -> None:
+    values = preview("prod", "greenlight:monitoring.controlPlane=self-managed").helm()["kube-prometheus-stack"]
+    values = values["values"]
+    assert all(values[c]["enabled"] for c in CONTROL_PLANE)
+    assert all(values["defaultRules"]["rules"][r] for r in CONTROL_PLANE_RULES)
+
+
+def test_only_the_charts_duplicate_watchdog_is_dropped() -> None:
+    rules = _values("prod", "kube-prometheus-stack")["defaultRules"]
+    # The `general` group stays (TargetDown, InfoInhibitor); greenlight's own Watchdog replaces the chart's.
+    assert rules["create"] is True and rules["rules"].get("general", True) is True
+    assert rules["disabled"] == {"Watchdog": True}

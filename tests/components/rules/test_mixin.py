@@ -31,11 +31,28 @@ def test_checklist_alerts_keep_their_names_and_meaning() -> None:
     )
     assert (high["for"], high["labels"]["severity"]) == ("5m", "critical")
     database = PROD["DatabaseDown"]
-    assert (database["expr"], database["for"], database["labels"]["severity"]) == (
-        'up{job="database"} == 0',
-        "1m",
-        "critical",
+    # PostgreSQL itself (CloudNativePG's cnpg_collector_up on the primary), or its series absent: not `up`.
+    assert database["expr"] == (
+        'absent(cnpg_collector_up{job="database", namespace="greenlight-prod", cluster="web-db", role="primary"} == 1)'
     )
+    assert (database["for"], database["labels"]["severity"]) == ("1m", "critical")
+    # Once per database cluster and namespace: the labels routing and inhibitions use.
+    assert database["labels"] == {
+        "job": "database",
+        "namespace": "greenlight-prod",
+        "cnpg_cluster": "web-db",
+        "severity": "critical",
+    }
+
+
+def test_a_replica_down_is_a_warning_only_where_there_are_replicas() -> None:
+    degraded = PROD["DatabaseDegraded"]
+    assert degraded["expr"] == (
+        'count(cnpg_collector_up{job="database", namespace="greenlight-prod", cluster="web-db"} == 1) < 3'
+    )
+    assert (degraded["for"], degraded["labels"]["severity"]) == ("15m", "warning")
+    dev = _alerts(rule_groups(stack_app("dev")))  # one instance: nothing to degrade
+    assert "DatabaseDown" in dev and "DatabaseDegraded" not in dev
 
 
 def test_the_ratio_high_error_rate_reads_counts_5xx_over_all_requests_of_the_app() -> None:
@@ -87,9 +104,11 @@ def test_burn_rate_thresholds_follow_the_objective() -> None:
 
 
 def test_for_scale_shortens_every_for_and_nothing_else() -> None:
-    scaled = _alerts(rule_groups(stack_app("prod", "greenlight:alerting.forScale=0.01")))
+    # A test-only setting: dev takes it, staging and prod refuse it (tests/components/settings/corpus/).
+    dev = _alerts(rule_groups(stack_app("dev")))
+    scaled = _alerts(rule_groups(stack_app("dev", "greenlight:alerting.forScale=0.01")))
     assert scaled["HighErrorRate"]["for"] == "3s" and scaled["DatabaseDown"]["for"] == "600ms"
-    for name, rule in PROD.items():
+    for name, rule in dev.items():
         assert scaled[name]["expr"] == rule["expr"] and scaled[name]["labels"] == rule["labels"]
 
 
@@ -114,7 +133,7 @@ def test_the_prometheus_rule_is_labelled_for_the_stacks_prometheus_and_waits_for
 
 def test_database_alert_is_left_out_when_the_stack_has_no_database() -> None:
     settings = stack_app("dev", "greenlight:database.enabled=false")
-    assert "DatabaseDown" not in _alerts(rule_groups(settings))
+    assert not {"DatabaseDown", "DatabaseDegraded"} & set(_alerts(rule_groups(settings)))
 
 
 def test_no_runbook_is_orphaned() -> None:

@@ -36,7 +36,7 @@ BAD_SETTINGS = [
     ("dev", "greenlight:grafanaAdminPassword=hunter2", "greenlight:grafanaAdminPassword", "pulumi config set --secret"),
     ("dev", "greenlight:app.resources.cpuRequest=lots", "greenlight:app.resources.cpuRequest", "a CPU quantity"),
     ("dev", "greenlight:app.resources.memoryLimit=512MB", "greenlight:app.resources.memoryLimit", "memory quantity"),
-    ("dev", "greenlight:monitoring.retention=15days", "greenlight:monitoring.retention", "a duration"),
+    ("dev", "greenlight:monitoring.retention=15days", "greenlight:monitoring.retention", "a Prometheus duration"),
     ("dev", "greenlight:team=", "greenlight:team", "a label value"),
     ("dev", "greenlight:costCenter=cost center!", "greenlight:costCenter", "a label value"),
     ("prod", "greenlight:release.activeColor=purple", "greenlight:release.activeColor", "blue or green"),
@@ -62,7 +62,7 @@ BAD_SETTINGS = [
         "dev",
         "greenlight:app.env.DB_PASSWORD=hunter2",
         "greenlight:app.env.DB_PASSWORD",
-        "secrets travel as Pulumi secrets",
+        "no credential in plain env",
     ),
     ("prod", "greenlight:app.resources.cpuRequest=2", "greenlight:app.resources.cpuRequest", "at most cpuLimit"),
     (
@@ -72,7 +72,7 @@ BAD_SETTINGS = [
         "at most maxReplicas",
     ),
     ("prod", "greenlight:release.gate.maxErrorRatio=2", "greenlight:release.gate.maxErrorRatio", "a ratio from 0 to 1"),
-    ("dev", "greenlight:app.name=Web_App", "greenlight:app.name", "a DNS-1123 label"),
+    ("dev", "greenlight:app.name=Web_App", "greenlight:app.name", "a DNS-1035 label"),
     ("dev", "greenlight:app.drainSeconds=-1", "greenlight:app.drainSeconds", "seconds from 1 to 300"),
     ("dev", "greenlight:monitoring.enabled=maybe", "greenlight:monitoring.enabled", "true or false"),
     ("dev", "greenlight:database.instances=10", "greenlight:database.instances", "an integer from 1 to 9"),
@@ -93,6 +93,11 @@ BAD_SETTINGS = [
         "s3://",
     ),
     ("dev", 'greenlight:app={"replicas": 2', "greenlight:app", "an object"),
+    ("prod", "greenlight:cluster.context=", "greenlight:cluster.context", "the kubeconfig context of the prod cluster"),
+    ("dev", "greenlight:app.ingress.clusterIssuer=Lets_Encrypt", "app.ingress.clusterIssuer", "a ClusterIssuer"),
+    ("dev", "greenlight:monitoring.retention=2d", "greenlight:monitoring.retention", "the longest SLO window"),
+    ("staging", "greenlight:monitoring.retention=48h", "greenlight:monitoring.retention", "at least 3d"),
+    ("prod", "greenlight:monitoring.controlPlane=eks", "greenlight:monitoring.controlPlane", "managed or self-managed"),
 ]
 
 
@@ -147,9 +152,10 @@ def test_per_environment_defaults_apply_when_unset() -> None:
     prod = parse(
         _raw(
             environment="prod",
+            cluster={"context": "prod-cluster"},
             release={"blue": {"image": DIGEST}, "green": {"image": DIGEST}},
             monitoring={"lokiBucket": "logs"},
-            database={"backup": {"destinationPath": "s3://b/p"}},
+            database={"backup": {"destinationPath": "s3://acme-backups/p"}},
             databasePassword="d",
             pagerdutyRoutingKey="k",
             grafanaAdminPassword="p",

@@ -1,7 +1,4 @@
-"""Release settings: the two colors, the strategy that moves traffic between them, and the gate that judges it.
-
-Declarations only, like model.py (which nests ``ReleaseSettings`` under ``Settings.release``).
-"""
+"""Settings of how new versions take traffic: strategy, colors, gate, canary."""
 
 from __future__ import annotations
 
@@ -9,8 +6,22 @@ import re
 from dataclasses import dataclass
 
 from components.settings.fields import setting
-from components.settings.grammar import COLORS, DNS_LABEL, DURATION, SEMVER, between, image_ok, matches, one_of
+from components.settings.grammar import (
+    COLORS,
+    DNS_LABEL,
+    DNS_NAME,
+    SEMVER,
+    between,
+    duration_at_least,
+    image_ok,
+    matches,
+    one_of,
+)
 
+# The app is scraped every 30s (components/objects/networking.py SCRAPE_INTERVAL): the gate queries its
+# window one scrape (plus a margin) after its sample and polls a while longer; a window shorter than a
+# minute could lose the sample before the gate has read it.
+GATE_MIN_WINDOW_SECONDS = 60
 # A URL path the gate can append `?gate=[1-N]` to: no query, no curl glob characters, no spaces.
 SAMPLE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 # autoscaling/v2 HPAScalingRules.stabilizationWindowSeconds: 0 to 3600 (one hour) by API validation.
@@ -43,7 +54,13 @@ class Gate:
     max_p99_latency_seconds: float = setting(
         0.5, check=between(0.001, 60), allowed="seconds from 0.001 to 60", doc="max p99 latency"
     )
-    window: str = setting("5m", check=matches(DURATION), allowed="a duration such as 5m", doc="query window")
+    window: str = setting(
+        "5m",
+        check=duration_at_least(GATE_MIN_WINDOW_SECONDS),
+        allowed="a Prometheus duration of at least 1m (the gate's sample must still be inside it after a 30s "
+        "scrape and the gate's polling), such as 5m",
+        doc="query window",
+    )
     timeout_seconds: int = setting(
         600, check=between(60, 3600), allowed="seconds from 60 to 3600", doc="gate Job deadline"
     )
@@ -105,8 +122,12 @@ class ReleaseSettings:
         allowed="a percentage from 0 to 100",
         doc="share of traffic sent to the idle color (canary only)",
     )
-    gateway_name: str = setting("public", doc="Gateway the canary HTTPRoute attaches to")
-    gateway_namespace: str = setting("gateway", doc="namespace of that Gateway")
+    gateway_name: str = setting(
+        "public", check=matches(DNS_NAME), allowed="a Gateway name", doc="Gateway the canary HTTPRoute attaches to"
+    )
+    gateway_namespace: str = setting(
+        "gateway", check=matches(DNS_LABEL), allowed="a namespace name", doc="namespace of that Gateway"
+    )
     gateway_data_plane_namespace: str = setting(
         "",
         check=matches(DNS_LABEL, True),
