@@ -1,10 +1,11 @@
 """The release gate: batch/v1 Jobs that must complete before a color may take traffic.
 
 Two kinds, one script (scripts/gate.sh, POSIX sh + curl in the pinned curl image):
-- a landing gate per color (`<app>-gate-<color>-<hash>`): runs when a new version lands on that
-  color, before anyone can promote it; it judges the color with its own sample of requests;
-- the promotion gate (`<app>-gate-<hash>`): runs when traffic moves to a newer version (or a canary
-  step); it first waits until the target runs as many ready pods as the live color has now.
+- a landing gate per color (label `greenlight.dev/gate: landing`): runs when a new version lands on
+  that color, before anyone can promote it; it judges the color with its own sample of requests;
+- the promotion gate (`greenlight.dev/gate: promotion`): runs when traffic moves to a newer version
+  (or a canary step); it first waits until the target runs as many ready pods as the live color has now.
+Both are named `<app>-gate-<hash>`.
 Each checks `/ready`, sends `release.gate.sampleRequests` requests to `samplePath` and judges their
 error ratio and p99, then (with monitoring) the color's window in Prometheus (judge.py). Any failure
 exits non-zero; with backoffLimit 0 the Job fails, Pulumi's Job await fails the update, and what
@@ -32,10 +33,12 @@ from components.objects import judge, networking, workload
 from components.objects.meta import app_labels, metadata, selector_labels
 from components.objects.plan import ReleasePlan, Track, minimum_replicas
 from components.settings import AppSpec
-from components.settings.names import gate_instance, landing_gate_job_name
+from components.settings.names import gate_instance
 from components.settings.names import gate_job_name as gate_job_name_from
 
 GATE_COMPONENT = "release-gate"
+GATE_KIND_LABEL = "greenlight.dev/gate"  # landing | promotion: the two gates share their name pattern
+LANDING, PROMOTION = "landing", "promotion"
 # /ready is retried READY_ATTEMPTS times READY_INTERVAL_SECONDS apart: endpoint propagation
 # after a rollout takes seconds, not minutes (the Deployment itself is already Available).
 READY_ATTEMPTS = 10
@@ -70,8 +73,9 @@ def gate_job_name(spec: AppSpec, color: str, version: str, image: str, weight: i
 
 
 def landing_job_name(spec: AppSpec, color: str, version: str, image: str) -> str:
-    """A color's landing gate: `<app>-gate-<color>-<hash>`; a new version on the color is a new Job."""
-    return landing_gate_job_name(spec.name, color, _digest(f"landing|{color}|{version}|{image}"))
+    """A color's landing gate: `<app>-gate-<hash>` too (its label says which kind); a new version on the
+    color is a new Job. The same length as the promotion gate's name, so no app name gets shorter."""
+    return gate_job_name_from(spec.name, _digest(f"landing|{color}|{version}|{image}"))
 
 
 def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
@@ -152,8 +156,8 @@ def capacity_env(spec: AppSpec, plan: ReleasePlan) -> dict[str, str]:
     }
 
 
-def _job(spec: AppSpec, name: str, track: Track, env: dict[str, str]) -> dict[str, Any]:
-    labels = gate_pod_labels(spec, str(track.color), track.version)
+def _job(spec: AppSpec, name: str, kind: str, track: Track, env: dict[str, str]) -> dict[str, Any]:
+    labels = {**gate_pod_labels(spec, str(track.color), track.version), GATE_KIND_LABEL: kind}
     container = {
         "name": "gate",
         "image": spec.release.gate.image,
@@ -192,11 +196,11 @@ def build_gate_job(spec: AppSpec, plan: ReleasePlan, track: Track, target_url: s
     """The promotion gate for `track` (the plan's gate target, its image resolved to a reference string)."""
     color = str(track.color)
     name = gate_job_name(spec, color, track.version, track.image, plan.canary_weight)
-    return _job(spec, name, track, {**gate_env(spec, color, target_url), **capacity_env(spec, plan)})
+    return _job(spec, name, PROMOTION, track, {**gate_env(spec, color, target_url), **capacity_env(spec, plan)})
 
 
 def build_landing_job(spec: AppSpec, track: Track, target_url: str) -> dict[str, Any]:
     """The landing gate of one color: judges the version it runs, with no capacity step."""
     color = str(track.color)
     name = landing_job_name(spec, color, track.version, track.image)
-    return _job(spec, name, track, gate_env(spec, color, target_url))
+    return _job(spec, name, LANDING, track, gate_env(spec, color, target_url))

@@ -42,13 +42,7 @@ def migration_job_name(app: str, digest: str) -> str:
 
 
 def gate_job_name(app: str, digest: str) -> str:
-    """The promotion gate (components/objects/gate.py)."""
     return f"{app}-gate-{digest[:JOB_HASH_LENGTH]}"
-
-
-def landing_gate_job_name(app: str, color: str, digest: str) -> str:
-    """A color's landing gate: runs when a new version lands on that color."""
-    return f"{app}-gate-{color}-{digest[:JOB_HASH_LENGTH]}"
 
 
 def migration_instance(app: str, environment: str) -> str:
@@ -76,8 +70,6 @@ def derived_names(app: str, environment: str) -> Iterator[DerivedName]:
     # A Job's name becomes the value of its pods' job-name label: a label value, at most 63 characters.
     yield DerivedName("the migration Job", migration_job_name(app, longest_hash), MAX_NAME)
     yield DerivedName("the gate Job", gate_job_name(app, longest_hash), MAX_NAME)
-    longest_color = max(COLORS, key=len)
-    yield DerivedName("the landing gate Job", landing_gate_job_name(app, longest_color, longest_hash), MAX_NAME)
     yield DerivedName("the migration pods' instance label", migration_instance(app, environment), MAX_NAME)
     yield DerivedName("the gate pods' instance label", gate_instance(app, environment), MAX_NAME)
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from typing import Any
 
-from components.contract import COMPONENT_LABEL
+from components.contract import COLOR_LABEL, COMPONENT_LABEL
 from components.objects import gate
 from tests.support.preview import Preview
 from tests.support.tools import require_tool
@@ -28,8 +28,8 @@ def gate_jobs(p: Preview) -> list[dict[str, Any]]:
 
 
 def promotion_gates(p: Preview) -> list[dict[str, Any]]:
-    """The promotion gate `<app>-gate-<hash>` (none, or one)."""
-    return [j for j in gate_jobs(p) if j["metadata"]["name"].count("-") == 2]
+    """The promotion gate (none, or one)."""
+    return [j for j in gate_jobs(p) if j["metadata"]["labels"][gate.GATE_KIND_LABEL] == gate.PROMOTION]
 
 
 def promotion_gate(p: Preview) -> dict[str, Any]:
@@ -38,7 +38,8 @@ def promotion_gate(p: Preview) -> dict[str, Any]:
 
 
 def landing_gate(p: Preview, color: str) -> dict[str, Any]:
-    (job,) = [j for j in gate_jobs(p) if j["metadata"]["name"].startswith(f"web-gate-{color}-")]
+    labels = {gate.GATE_KIND_LABEL: gate.LANDING, COLOR_LABEL: color}
+    (job,) = [j for j in gate_jobs(p) if labels.items() <= j["metadata"]["labels"].items()]
     return job
 
 

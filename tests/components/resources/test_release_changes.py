@@ -44,9 +44,10 @@ def test_a_new_version_on_the_idle_color_touches_only_that_color_and_runs_its_la
     for name in c.changed:
         assert name.endswith(("/web-green", "/web-green-config")), name
     # besides green's objects: the new version's schema migration (Job + its NetworkPolicy) and green's gate
-    landing = [n for n in c.added if n.startswith("Job/web-gate-green-")]
-    assert len(landing) == 1 and [n for n in c.removed if n.startswith("Job/web-gate-green-")]
-    assert all("-migrate-" in n for n in [*c.added, *c.removed] if not n.startswith("Job/web-gate-green-"))
+    landing = f"Job/{landing_gate(preview('prod', *NEW_GREEN), 'green')['metadata']['name']}"
+    replaced = f"Job/{landing_gate(preview('prod'), 'green')['metadata']['name']}"
+    assert landing in c.added and replaced in c.removed
+    assert all("-migrate-" in n for n in {*c.added, *c.removed} - {landing, replaced})
     assert not [n for n in c.touched if "blue" in n or n in ("Service/web", "Service/web-preview")]
 
 
