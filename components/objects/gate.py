@@ -1,6 +1,7 @@
 """The release gate: batch/v1 Jobs that must complete before a color may take traffic.
 
-Two kinds, one script (scripts/gate.sh, POSIX sh + curl in the pinned curl image):
+Two kinds here, one script (scripts/gate.sh, POSIX sh + curl in the pinned curl image), and a third,
+a canary step's gate, in canary.py:
 - a landing gate per color (label `greenlight.dev/gate: landing`): runs when a new version lands on
   that color, before anyone can promote it; it judges the color with its own sample of requests;
 - the promotion gate (`greenlight.dev/gate: promotion`): runs when traffic moves to a newer version
@@ -37,7 +38,7 @@ from components.settings.names import gate_instance
 from components.settings.names import gate_job_name as gate_job_name_from
 
 GATE_COMPONENT = "release-gate"
-GATE_KIND_LABEL = "greenlight.dev/gate"  # landing | promotion: the two gates share their name pattern
+GATE_KIND_LABEL = "greenlight.dev/gate"  # landing | promotion | canary-step: all share the name pattern
 LANDING, PROMOTION = "landing", "promotion"
 # /ready is retried READY_ATTEMPTS times READY_INTERVAL_SECONDS apart: endpoint propagation
 # after a rollout takes seconds, not minutes (the Deployment itself is already Available).
@@ -50,7 +51,8 @@ CAPACITY_INTERVAL_SECONDS = 5
 REQUEST_TIMEOUT_SECONDS = 5  # one sample request; a slower answer counts as failed (000)
 GATE_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
 SCRIPT = judge.JUDGE_SCRIPT + (Path(__file__).parent / "scripts" / "gate.sh").read_text(encoding="utf-8")
-GATE_SCRIPT = 'set -eu\nfail() { echo "gate: FAIL: $*" >&2; exit 1; }\n' + SCRIPT
+SCRIPT_PREAMBLE = 'set -eu\nfail() { echo "gate: FAIL: $*" >&2; exit 1; }\n'
+GATE_SCRIPT = SCRIPT_PREAMBLE + SCRIPT
 
 
 def _duration_seconds(duration: str) -> int:
@@ -62,20 +64,20 @@ def _duration_seconds(duration: str) -> int:
 JUDGE_SETTLE_SECONDS = _duration_seconds(networking.SCRAPE_INTERVAL) + 5
 
 
-def _digest(subject: str) -> str:
+def digest(subject: str) -> str:
     return hashlib.sha256(subject.encode()).hexdigest()
 
 
 def gate_job_name(spec: AppSpec, color: str, version: str, image: str, weight: int | None = None) -> str:
     """The promotion gate: `<app>-gate-<hash>`; the hash changes exactly when what is promoted changes."""
     subject = f"{color}|{version}|{image}" + ("" if weight is None else f"|{weight}")
-    return gate_job_name_from(spec.name, _digest(subject))
+    return gate_job_name_from(spec.name, digest(subject))
 
 
 def landing_job_name(spec: AppSpec, color: str, version: str, image: str) -> str:
     """A color's landing gate: `<app>-gate-<hash>` too (its label says which kind); a new version on the
     color is a new Job. The same length as the promotion gate's name, so no app name gets shorter."""
-    return gate_job_name_from(spec.name, _digest(f"landing|{color}|{version}|{image}"))
+    return gate_job_name_from(spec.name, digest(f"landing|{color}|{version}|{image}"))
 
 
 def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
@@ -156,13 +158,23 @@ def capacity_env(spec: AppSpec, plan: ReleasePlan) -> dict[str, str]:
     }
 
 
-def _job(spec: AppSpec, name: str, kind: str, track: Track, env: dict[str, str]) -> dict[str, Any]:
+def job_manifest(
+    spec: AppSpec,
+    name: str,
+    kind: str,
+    track: Track,
+    env: dict[str, str],
+    script: str = GATE_SCRIPT,
+    deadline_seconds: int | None = None,
+) -> dict[str, Any]:
+    """A gate Job of `kind` judging `track`: `script` under /bin/sh, failing once, within its deadline
+    (the gate's timeoutSeconds unless given)."""
     labels = {**gate_pod_labels(spec, str(track.color), track.version), GATE_KIND_LABEL: kind}
     container = {
         "name": "gate",
         "image": spec.release.gate.image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", GATE_SCRIPT],
+        "command": ["/bin/sh", "-c", script],
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "resources": GATE_RESOURCES,
         "securityContext": workload.container_security_context(),
@@ -175,7 +187,7 @@ def _job(spec: AppSpec, name: str, kind: str, track: Track, env: dict[str, str])
         "metadata": metadata(spec, name, labels, annotations=annotations),
         "spec": {
             "backoffLimit": 0,  # a failed check is an answer, not a flake to retry into a pass
-            "activeDeadlineSeconds": spec.release.gate.timeout_seconds,
+            "activeDeadlineSeconds": deadline_seconds or spec.release.gate.timeout_seconds,
             # No ttlSecondsAfterFinished: a Job deleted by TTL would be recreated (and rerun) on the next up.
             "template": {
                 "metadata": {"labels": labels},
@@ -196,11 +208,12 @@ def build_gate_job(spec: AppSpec, plan: ReleasePlan, track: Track, target_url: s
     """The promotion gate for `track` (the plan's gate target, its image resolved to a reference string)."""
     color = str(track.color)
     name = gate_job_name(spec, color, track.version, track.image, plan.canary_weight)
-    return _job(spec, name, PROMOTION, track, {**gate_env(spec, color, target_url), **capacity_env(spec, plan)})
+    env = {**gate_env(spec, color, target_url), **capacity_env(spec, plan)}
+    return job_manifest(spec, name, PROMOTION, track, env)
 
 
 def build_landing_job(spec: AppSpec, track: Track, target_url: str) -> dict[str, Any]:
     """The landing gate of one color: judges the version it runs, with no capacity step."""
     color = str(track.color)
     name = landing_job_name(spec, color, track.version, track.image)
-    return _job(spec, name, LANDING, track, gate_env(spec, color, target_url))
+    return job_manifest(spec, name, LANDING, track, gate_env(spec, color, target_url))

@@ -44,39 +44,52 @@ def _series(spec: AppSpec, color: str, metric: str, extra: str = "") -> str:
     return f"{metric}{{{color_traffic_selector(spec.name, spec.namespace, color)}{extra}}}"
 
 
-def requests_query(spec: AppSpec, color: str) -> str:
-    """Requests the color served in the window (probes left out)."""
-    return f"sum({window_change(_series(spec, color, HTTP_REQUESTS), spec.release.gate.window)})"
+def requests_query(spec: AppSpec, color: str, window: str | None = None) -> str:
+    """Requests the color served in the window (probes left out); the gate's window unless given."""
+    return f"sum({window_change(_series(spec, color, HTTP_REQUESTS), window or spec.release.gate.window)})"
 
 
-def error_ratio_query(spec: AppSpec, color: str) -> str:
+def error_ratio_query(spec: AppSpec, color: str, window: str | None = None) -> str:
     """5xx share of the color's requests (http_requests_total{method,route,status}, DESIGN.md); 0 without 5xx."""
-    window = spec.release.gate.window
+    window = window or spec.release.gate.window
     errors = window_change(_series(spec, color, HTTP_REQUESTS, f', status=~"{SERVER_ERROR_STATUS}"'), window)
     total = window_change(_series(spec, color, HTTP_REQUESTS), window)
     return f"(sum({errors}) or vector(0)) / sum({total})"
 
 
-def p99_latency_query(spec: AppSpec, color: str) -> str:
-    buckets = window_change(_series(spec, color, HTTP_DURATION_BUCKET), spec.release.gate.window)
+def p99_latency_query(spec: AppSpec, color: str, window: str | None = None) -> str:
+    buckets = window_change(_series(spec, color, HTTP_DURATION_BUCKET), window or spec.release.gate.window)
     return f"histogram_quantile(0.99, sum by (le) ({buckets}))"
 
 
-def judge_env(spec: AppSpec, color: str) -> dict[str, str]:
+def judge_env(spec: AppSpec, color: str, window: str | None = None) -> dict[str, str]:
     """What judge.sh needs to judge `color` against the gate's limits; empty without monitoring."""
     if not spec.monitoring.enabled:
         return {}
     gate = spec.release.gate
     return {
         "PROMETHEUS_URL": prometheus_url(spec.monitoring.namespace),
-        "REQUESTS_QUERY": requests_query(spec, color),
-        "ERROR_RATIO_QUERY": error_ratio_query(spec, color),
-        "P99_LATENCY_QUERY": p99_latency_query(spec, color),
+        "REQUESTS_QUERY": requests_query(spec, color, window),
+        "ERROR_RATIO_QUERY": error_ratio_query(spec, color, window),
+        "P99_LATENCY_QUERY": p99_latency_query(spec, color, window),
         "MIN_REQUESTS": str(gate.min_requests),
         "MAX_ERROR_RATIO": str(gate.max_error_ratio),
         "MAX_P99_LATENCY_SECONDS": str(gate.max_p99_latency_seconds),
         "JUDGE_ATTEMPTS": str(JUDGE_ATTEMPTS),
         "JUDGE_INTERVAL_SECONDS": str(JUDGE_INTERVAL_SECONDS),
+    }
+
+
+def compare_env(spec: AppSpec, stable: str, window: str) -> dict[str, str]:
+    """What judge.sh's compare_with_stable needs: the stable color over the same window, and the margins."""
+    canary = spec.release.canary
+    return {
+        "STABLE_REQUESTS_QUERY": requests_query(spec, stable, window),
+        "STABLE_ERROR_RATIO_QUERY": error_ratio_query(spec, stable, window),
+        "STABLE_P99_LATENCY_QUERY": p99_latency_query(spec, stable, window),
+        "MAX_ERROR_RATIO_INCREASE": str(canary.max_error_ratio_increase),
+        "MAX_P99_LATENCY_INCREASE": str(canary.max_p99_latency_increase),
+        "P99_LATENCY_TOLERANCE_SECONDS": str(canary.p99_latency_tolerance_seconds),
     }
 
 

@@ -52,6 +52,7 @@ class ReleasePlan:
     landing_gates: bool  # each color's gate Job runs when a new version lands on it
     match_live_capacity: bool  # the target's HPA minimum follows the other color's live replica count
     capacity_share: float  # the share of the other color's replicas the target must run (canary: weight)
+    judged_step: bool = False  # canary: a step gate judges the canary's real traffic after the route moved
 
     @property
     def capacity_from(self) -> str:
@@ -118,6 +119,7 @@ def release_plan(spec: AppSpec) -> ReleasePlan:
         # The live color's size is read from its Deployment, which (scaled down) registers after the switch.
         match_live_capacity=not scaled_down,
         capacity_share=weight / 100 if weight else 1.0,
+        judged_step=canary and gate_on and bool(weight) and spec.monitoring.enabled,
     )
 
 

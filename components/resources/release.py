@@ -6,7 +6,8 @@ Objects (all built by the same pure builders as AppDeployment, components/object
   landing gate Job that judges the version the color runs when it lands there;
 - shared: ServiceAccount, NetworkPolicy, ServiceMonitor, the active Service `<app>` (what the
   Ingress and in-cluster clients use), the preview Service `<app>-preview` (the other color);
-- the promotion gate Job; canary: a Gateway API HTTPRoute splitting traffic between the color Services.
+- the promotion gate Job; canary: a Gateway API HTTPRoute splitting traffic between the color Services,
+  and at a weight above 0 the step's gate Job after it (components/objects/canary.py).
 
 How this avoids the failure modes users report with Argo Rollouts (DESIGN.md "Blue-green"):
 - "scaling touches the active track": each color has its own Deployment, HPA and PDB; a promotion
@@ -31,7 +32,7 @@ from typing import Any
 import pulumi
 
 from components.contract import preview_service_name, service_url
-from components.objects import gate, networking, plan, release, workload
+from components.objects import canary, gate, networking, plan, release, workload
 from components.objects.plan import Track
 from components.resources.database import Database
 from components.resources.image import ImageResolver
@@ -101,7 +102,11 @@ class BlueGreenRelease(pulumi.ComponentResource):
         self._child("preview-service", preview, *switch_after, colors[release_plan.idle].deployment)
         if spec.release.strategy == "canary":
             color_services = [objects.service for objects in colors.values()]
-            self._child("httproute", release.build_http_route(spec, release_plan), *switch_after, *color_services)
+            route = self._child("httproute", release.build_http_route(spec, release_plan), *switch_after, *color_services)
+            if release_plan.judged_step:  # after the route: it judges the traffic the new weight sends
+                target = tracks[release_plan.gate_target]
+                job = self._image_manifest(target, lambda t: canary.build_step_job(spec, release_plan, t))
+                self._gate_job("step-gate", job, route, deadline=canary.step_deadline_seconds(spec))
         elif spec.app.ingress.enabled:
             self._child("ingress", networking.build_ingress(spec, spec.name))
         self._outputs(tracks)
@@ -168,9 +173,11 @@ class BlueGreenRelease(pulumi.ComponentResource):
         job = pulumi.Output.from_input(track.image).apply(lambda ref: build(track.with_image(ref)))
         return split(job, "batch/v1", "Job")
 
-    def _gate_job(self, role: str, job: dict[str, Any], *after: pulumi.Resource) -> pulumi.CustomResource:
+    def _gate_job(
+        self, role: str, job: dict[str, Any], *after: pulumi.Resource, deadline: int | None = None
+    ) -> pulumi.CustomResource:
         # Judging while the color rolls would test the old pods (or none yet): after its rollout.
-        timeout = f"{self._spec.release.gate.timeout_seconds + GATE_AWAIT_MARGIN_SECONDS}s"
+        timeout = f"{(deadline or self._spec.release.gate.timeout_seconds) + GATE_AWAIT_MARGIN_SECONDS}s"
         timeouts = pulumi.CustomTimeouts(create=timeout, update=timeout)
         return self._child(role, job, *after, self._gate_policy, self._monitor, custom_timeouts=timeouts)
 

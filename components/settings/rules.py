@@ -134,6 +134,17 @@ def _pairs(s: Settings) -> list[str]:
     return problems
 
 
+def _canary(s: Settings) -> list[str]:
+    """A canary's steps are judged on the real traffic Prometheus counted: its gates need monitoring."""
+    if s.release.strategy != "canary" or not s.release.gate.enabled or s.monitoring.enabled:
+        return []
+    allowed = (
+        "true when release.strategy is canary and release.gate.enabled is true (each canary step is judged "
+        "on the real traffic Prometheus counted); or turn the gate off and judge the steps yourself"
+    )
+    return [problem("monitoring.enabled", False, allowed)]
+
+
 def _monitoring(s: Settings) -> list[str]:
     """Prometheus keeps at least the data the longest SLO window reads, or the 3d burn alert sees less."""
     retention = s.monitoring.retention
@@ -193,6 +204,7 @@ def check(s: Settings, given: frozenset[str] = frozenset()) -> list[str]:
         *_images(s),
         *_prod_minimums(s),
         *_pairs(s),
+        *_canary(s),
         *_monitoring(s),
         *_database(s),
         *consistency.check(s, given),

@@ -1,8 +1,10 @@
 # Judges one color over a window from Prometheus: enough requests, error ratio, p99 latency.
-# POSIX sh + curl + awk (busybox in the pinned curl image). Sourced by gate.sh; a progressive canary can
-# call judge_window on its own. Needs fail() and the environment below (components/objects/judge.py):
+# POSIX sh + curl + awk (busybox in the pinned curl image). Comes before gate.sh and step.sh (a canary
+# step's gate). Needs fail() and the environment below (components/objects/judge.py):
 #   PROMETHEUS_URL, REQUESTS_QUERY, ERROR_RATIO_QUERY, P99_LATENCY_QUERY, MIN_REQUESTS,
 #   MAX_ERROR_RATIO, MAX_P99_LATENCY_SECONDS, JUDGE_ATTEMPTS, JUDGE_INTERVAL_SECONDS
+# and, for compare_with_stable, STABLE_REQUESTS_QUERY, STABLE_ERROR_RATIO_QUERY, STABLE_P99_LATENCY_QUERY,
+#   MAX_ERROR_RATIO_INCREASE, MAX_P99_LATENCY_INCREASE, P99_LATENCY_TOLERANCE_SECONDS
 
 # The value of an instant query with one sample: "none" when the result is empty, "unanswered" when
 # Prometheus did not answer (it may still be starting: the callers retry, then fail).
@@ -25,6 +27,9 @@ prom_value() {
 enough() { case "$1" in none | unanswered) return 1 ;; esac; at_least "$1" "$2"; }
 
 at_least() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }'; }
+
+# A value a comparison can use (none, unanswered, NaN and infinities are not).
+number() { case "$1" in none | unanswered | NaN | +Inf | -Inf | "") return 1 ;; esac; return 0; }
 
 # within NAME VALUE LIMIT: passes when VALUE <= LIMIT; a missing value cannot pass.
 within() {
@@ -50,4 +55,27 @@ judge_window() {
   p99=$(prom_value "$P99_LATENCY_QUERY")
   within "error ratio (Prometheus)" "$ratio" "$MAX_ERROR_RATIO"
   within "p99 latency in s (Prometheus)" "$p99" "$MAX_P99_LATENCY_SECONDS"
+}
+
+# After judge_window (which leaves the judged color's $ratio and $p99): the stable color over the same
+# window is the baseline, and the judged color may be worse by at most the margins:
+#   error ratio <= stable's + MAX_ERROR_RATIO_INCREASE
+#   p99         <= stable's x (1 + MAX_P99_LATENCY_INCREASE) + P99_LATENCY_TOLERANCE_SECONDS
+# With fewer than MIN_REQUESTS stable requests in the window (a step at 100% sends it none) there is no
+# baseline: the absolute limits of judge_window decide alone.
+compare_with_stable() {
+  stable_count=$(prom_value "$STABLE_REQUESTS_QUERY")
+  if ! enough "$stable_count" "$MIN_REQUESTS"; then
+    echo "gate: the stable color served $stable_count requests in the window (fewer than $MIN_REQUESTS): no baseline, the limits alone decide"
+    return 0
+  fi
+  stable_ratio=$(prom_value "$STABLE_ERROR_RATIO_QUERY")
+  stable_p99=$(prom_value "$STABLE_P99_LATENCY_QUERY")
+  number "$stable_ratio" && number "$stable_p99" || fail "stable color: nothing to compare with ($stable_ratio, $stable_p99)"
+  echo "gate: the stable color served $stable_count requests: error ratio $stable_ratio, p99 ${stable_p99}s"
+  ratio_limit=$(awk -v s="$stable_ratio" -v m="$MAX_ERROR_RATIO_INCREASE" 'BEGIN { printf "%.6f", s + m }')
+  p99_limit=$(awk -v s="$stable_p99" -v f="$MAX_P99_LATENCY_INCREASE" -v t="$P99_LATENCY_TOLERANCE_SECONDS" \
+    'BEGIN { printf "%.6f", s * (1 + f) + t }')
+  within "error ratio against the stable color" "$ratio" "$ratio_limit"
+  within "p99 latency in s against the stable color" "$p99" "$p99_limit"
 }

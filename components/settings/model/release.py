@@ -13,6 +13,7 @@ from components.settings.grammar import (
     SEMVER,
     between,
     duration_at_least,
+    duration_between,
     image_ok,
     matches,
     one_of,
@@ -24,6 +25,13 @@ from components.settings.grammar import (
 GATE_MIN_WINDOW_SECONDS = 60
 # A URL path the gate can append `?gate=[1-N]` to: no query, no curl glob characters, no spaces.
 SAMPLE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+# A canary step is a whole percentage: Gateway API HTTPBackendRef weights are integers, and the route
+# splits 100 between the two colors. Ten steps are more than any progressive rollout we know uses
+# (Argo Rollouts' and Flagger's examples run 3 to 5); the bound keeps a release within its job's timeout.
+MAX_CANARY_STEPS = 10
+# The pause is the window the step's gate judges: as long as the gate's shortest window, and at most half
+# an hour, so that MAX_CANARY_STEPS pauses fit the release job (.github/workflows/release-stack.yml).
+MAX_CANARY_PAUSE_SECONDS = 1800
 # autoscaling/v2 HPAScalingRules.stabilizationWindowSeconds: 0 to 3600 (one hour) by API validation.
 MAX_STABILIZATION_SECONDS = 3600
 
@@ -93,6 +101,54 @@ class Gate:
     )
 
 
+def canary_steps_ok(steps: tuple[int, ...]) -> bool:
+    """Rising whole percentages ending at 100: the pipeline makes the canary active only after all traffic
+    went to it, so the last step is the one that judged it carrying everything."""
+    rising = all(a < b for a, b in zip(steps, steps[1:], strict=False))
+    return 1 <= len(steps) <= MAX_CANARY_STEPS and rising and all(1 <= s <= 100 for s in steps) and steps[-1] == 100
+
+
+@dataclass(frozen=True)
+class Canary:
+    """The release pipeline's progressive canary (scripts/release.py): the steps, and how each is judged.
+
+    Each step's gate compares the canary with the stable color over the same window (the SRE workbook,
+    "Canarying Releases": canary and control side by side, since time itself moves every metric).
+    """
+
+    steps: tuple[int, ...] = setting(
+        [5, 25, 50, 100],
+        check=canary_steps_ok,
+        allowed=f"a list of 1 to {MAX_CANARY_STEPS} rising percentages from 1 to 100 ending at 100, "
+        "such as [5, 25, 50, 100]",
+        doc="shares of traffic the release pipeline sends to the canary, one `pulumi up` and one judgement each",
+    )
+    pause: str = setting(
+        "5m",
+        check=duration_between(GATE_MIN_WINDOW_SECONDS, MAX_CANARY_PAUSE_SECONDS),
+        allowed="a Prometheus duration from 1m to 30m, such as 5m",
+        doc="how long each step watches real traffic; its gate judges that window",
+    )
+    max_error_ratio_increase: float = setting(
+        0.005,
+        check=between(0, 1),
+        allowed="a ratio from 0 to 1",
+        doc="the canary's 5xx share may exceed the stable color's by at most this (same window)",
+    )
+    max_p99_latency_increase: float = setting(
+        0.2,
+        check=between(0, 10),
+        allowed="a fraction from 0 to 10 (0.2 is 20%)",
+        doc="the canary's p99 may exceed the stable color's by at most this fraction ...",
+    )
+    p99_latency_tolerance_seconds: float = setting(
+        0.025,
+        check=between(0, 60),
+        allowed="seconds from 0 to 60",
+        doc="... plus this many seconds (a histogram's p99 moves within a bucket from noise alone)",
+    )
+
+
 @dataclass(frozen=True)
 class ReleaseSettings:
     strategy: str = setting(
@@ -135,6 +191,7 @@ class ReleaseSettings:
         doc="namespace of the Gateway's proxies, admitted to the app (empty: gatewayNamespace)",
     )
     gate: Gate = setting(Gate())
+    canary: Canary = setting(Canary())
 
     @property
     def data_plane_namespace(self) -> str:

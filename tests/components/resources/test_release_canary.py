@@ -48,11 +48,12 @@ def test_weights_split_active_and_canary() -> None:
         assert p.manifest("Service", name)["spec"]["selector"]["greenlight.dev/color"] == name.split("-")[1]
 
 
-def test_a_step_changes_only_the_route_and_runs_the_gate_again() -> None:
+def test_a_step_changes_only_the_route_and_runs_the_gates_again() -> None:
+    """The step's promotion gate (capacity before the weight moves) and its step gate (real traffic after)."""
     step = ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50")
     c = diff_renders(preview("prod", *CANARY), preview("prod", *step))
     assert c.changed == ["HTTPRoute/web"]
-    assert [n.split("/")[0] for n in c.added] == [n.split("/")[0] for n in c.removed] == ["Job"]
+    assert [n.split("/")[0] for n in c.added] == [n.split("/")[0] for n in c.removed] == ["Job", "Job"]
 
 
 def test_route_waits_for_the_gate() -> None:
@@ -67,7 +68,7 @@ def test_abort_sends_everything_back_without_waiting_for_a_gate() -> None:
     aborted = preview("prod", "greenlight:release.strategy=canary")  # canaryWeight 0
     c = diff_renders(preview("prod", *CANARY), aborted)
     assert c.changed == ["HTTPRoute/web"] and c.added == []
-    assert [n.split("/")[0] for n in c.removed] == ["Job"]  # the step's gate goes; none replaces it
+    assert [n.split("/")[0] for n in c.removed] == ["Job", "Job"]  # the step's gates go; none replaces them
     refs = {r["name"]: r["weight"] for r in aborted.manifest("HTTPRoute", "web")["spec"]["rules"][0]["backendRefs"]}
     assert refs == {"web-blue": 100, "web-green": 0}
 
