@@ -102,7 +102,9 @@ class BlueGreenRelease(pulumi.ComponentResource):
         self._child("preview-service", preview, *switch_after, colors[release_plan.idle].deployment)
         if spec.release.strategy == "canary":
             color_services = [objects.service for objects in colors.values()]
-            route = self._child("httproute", release.build_http_route(spec, release_plan), *switch_after, *color_services)
+            route = self._child(
+                "httproute", release.build_http_route(spec, release_plan), *switch_after, *color_services
+            )
             if release_plan.judged_step:  # after the route: it judges the traffic the new weight sends
                 target = tracks[release_plan.gate_target]
                 job = self._image_manifest(target, lambda t: canary.build_step_job(spec, release_plan, t))

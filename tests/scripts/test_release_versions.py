@@ -25,8 +25,20 @@ class RecordingStack:
     def repo_active_color(self) -> str:
         return "blue"
 
+    def canary_steps(self) -> tuple[int, ...]:
+        return (5, 25, 50, 100)
+
     def deployed(self) -> Deployed:
         return Deployed("blue", {"blue": LIVE}, None)
+
+    def last_update_result(self) -> str | None:
+        return "succeeded"
+
+    def lock(self, holder: str) -> str | None:
+        return None
+
+    def unlock(self, holder: str) -> None:
+        pass
 
     def config_set(self, key: str, value: str) -> None:
         self.changes.append(f"set {key}={value}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -104,7 +105,7 @@ class Gate:
 def canary_steps_ok(steps: tuple[int, ...]) -> bool:
     """Rising whole percentages ending at 100: the pipeline makes the canary active only after all traffic
     went to it, so the last step is the one that judged it carrying everything."""
-    rising = all(a < b for a, b in zip(steps, steps[1:], strict=False))
+    rising = all(a < b for a, b in itertools.pairwise(steps))
     return 1 <= len(steps) <= MAX_CANARY_STEPS and rising and all(1 <= s <= 100 for s in steps) and steps[-1] == 100
 
 

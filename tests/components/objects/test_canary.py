@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.contract import COLOR_LABEL
@@ -16,11 +18,11 @@ def at(weight: int, *extra: str) -> Preview:
     return preview("prod", CANARY, f"greenlight:release.canaryWeight={weight}", *extra)
 
 
-def step_gates(p: Preview) -> list[dict[str, object]]:
+def step_gates(p: Preview) -> list[dict[str, Any]]:
     return [j for j in gate_jobs(p) if j["metadata"]["labels"][gate.GATE_KIND_LABEL] == canary.CANARY_STEP]
 
 
-def step_gate(p: Preview) -> dict[str, object]:
+def step_gate(p: Preview) -> dict[str, Any]:
     (job,) = step_gates(p)
     return job
 
