@@ -10,6 +10,7 @@ from datetime import datetime
 from components.settings import consistency
 from components.settings.grammar import cpu_millicores, duration_seconds, memory_bytes
 from components.settings.model import Resources, Settings
+from components.settings.model.release import MAX_CANARY_TOTAL_PAUSE_SECONDS
 from components.settings.problems import missing, problem
 
 # Prod minimums from the production-readiness checklist (DESIGN.md).
@@ -135,14 +136,25 @@ def _pairs(s: Settings) -> list[str]:
 
 
 def _canary(s: Settings) -> list[str]:
-    """A canary's steps are judged on the real traffic Prometheus counted: its gates need monitoring."""
-    if s.release.strategy != "canary" or not s.release.gate.enabled or s.monitoring.enabled:
+    """A canary's steps are judged on the real traffic Prometheus counted, within the release job's time."""
+    canary = s.release.canary
+    if s.release.strategy != "canary":
         return []
-    allowed = (
-        "true when release.strategy is canary and release.gate.enabled is true (each canary step is judged "
-        "on the real traffic Prometheus counted); or turn the gate off and judge the steps yourself"
-    )
-    return [problem("monitoring.enabled", False, allowed)]
+    problems = []
+    total = len(canary.steps) * (duration_seconds(canary.pause) or 0)
+    if total > MAX_CANARY_TOTAL_PAUSE_SECONDS:
+        allowed = (
+            f"at most {MAX_CANARY_TOTAL_PAUSE_SECONDS // 60} minutes of pauses in all ({len(canary.steps)} steps "
+            f"x {canary.pause}); fewer steps or a shorter pause, so the release job can finish"
+        )
+        problems.append(problem("release.canary.pause", canary.pause, allowed))
+    if s.release.gate.enabled and not s.monitoring.enabled:
+        allowed = (
+            "true when release.strategy is canary and release.gate.enabled is true (each canary step is judged "
+            "on the real traffic Prometheus counted); or turn the gate off and judge the steps yourself"
+        )
+        problems.append(problem("monitoring.enabled", False, allowed))
+    return problems
 
 
 def _monitoring(s: Settings) -> list[str]:

@@ -30,9 +30,11 @@ SAMPLE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 # splits 100 between the two colors. Ten steps are more than any progressive rollout we know uses
 # (Argo Rollouts' and Flagger's examples run 3 to 5); the bound keeps a release within its job's timeout.
 MAX_CANARY_STEPS = 10
-# The pause is the window the step's gate judges: as long as the gate's shortest window, and at most half
-# an hour, so that MAX_CANARY_STEPS pauses fit the release job (.github/workflows/release-stack.yml).
+# The pause is the window the step's gate judges: as long as the gate's shortest window, at most half an
+# hour, and all pauses together at most two hours, which leaves the release job (240 minutes,
+# .github/workflows/release-stack.yml; tests/ci checks it) two more for rollouts and gates.
 MAX_CANARY_PAUSE_SECONDS = 1800
+MAX_CANARY_TOTAL_PAUSE_SECONDS = 7200
 # autoscaling/v2 HPAScalingRules.stabilizationWindowSeconds: 0 to 3600 (one hour) by API validation.
 MAX_STABILIZATION_SECONDS = 3600
 
