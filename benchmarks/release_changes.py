@@ -23,7 +23,17 @@ if str(ROOT) not in sys.path:
 from tests.support.preview import Preview, preview  # noqa: E402 - after the path setup above
 
 NEW_DIGEST = "ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64
-CANARY_10 = ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10")
+CANARY = "greenlight:release.strategy=canary"
+CANARY_10 = (CANARY, "greenlight:release.canaryWeight=10")
+
+
+def canary_at(weight: int) -> tuple[str, ...]:
+    return (CANARY, f"greenlight:release.canaryWeight={weight}")
+
+
+# The release pipeline's canary (scripts/canary_release.py), with the default steps: each step after
+# green (1.5.0) landed, then green made active at weight 0.
+CANARY_STEPS = [(0, 5), (5, 25), (25, 50), (50, 100)]
 # (operation, stack, overrides before, overrides after)
 OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("promote green", "prod", (), ("greenlight:release.activeColor=green",)),
@@ -41,6 +51,14 @@ OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
         ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50"),
     ),
     ("canary abort 10% -> 0%", "prod", CANARY_10, ("greenlight:release.strategy=canary",)),
+    *((f"canary pipeline step {a}% -> {b}%", "prod", canary_at(a), canary_at(b)) for a, b in CANARY_STEPS),
+    (
+        "canary pipeline: green made active, 0%",
+        "prod",
+        canary_at(100),
+        (CANARY, "greenlight:release.activeColor=green"),
+    ),
+    ("canary pipeline abort 25% -> 0%", "prod", canary_at(25), canary_at(0)),
     (
         "promote green, scaleDownIdle (staging)",
         "staging",

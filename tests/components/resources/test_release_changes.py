@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks.release_changes import NEW_DIGEST, diff_renders
+import pytest
+
+from benchmarks.release_changes import CANARY, CANARY_STEPS, NEW_DIGEST, canary_at, diff_renders
+from components.objects.gate import GATE_KIND_LABEL
 from tests.support.gate import landing_gate, promotion_gates
-from tests.support.preview import preview
+from tests.support.preview import Preview, preview
 
 GREEN = "greenlight:release.activeColor=green"  # green runs 1.5.0, newer than blue's 1.4.2
 NEW_GREEN = ("greenlight:release.green.version=1.6.0", f"greenlight:release.green.image={NEW_DIGEST}")
@@ -86,3 +89,34 @@ def test_scale_down_idle_is_refused_in_prod() -> None:
 def test_landing_gates_stay_when_a_promotion_moves_traffic() -> None:
     before, after = preview("prod"), preview("prod", GREEN)
     assert landing_gate(before, "green") == landing_gate(after, "green")
+
+
+def gate_kinds(p: Preview, names: list[str]) -> list[str]:
+    """The gate kind label of each named Job (promotion, canary-step, ...), sorted."""
+    jobs = {f"Job/{j['metadata']['name']}": j for j in p.manifests("Job")}
+    return sorted(jobs[n]["metadata"]["labels"][GATE_KIND_LABEL] for n in names)
+
+
+@pytest.mark.parametrize(("before", "after"), CANARY_STEPS)
+def test_each_canary_step_changes_only_the_route_and_its_gate_jobs(before: int, after: int) -> None:
+    """The pipeline's step: the HTTPRoute's weights, the step's promotion gate (capacity before the weight
+    moves) and its step gate (real traffic after); the previous step's gates go. No pod, Service or HPA."""
+    old, new = preview("prod", *canary_at(before)), preview("prod", *canary_at(after))
+    c = diff_renders(old, new)
+    assert c.changed == ["HTTPRoute/web"]
+    assert gate_kinds(new, c.added) == ["canary-step", "promotion"]
+    assert gate_kinds(old, c.removed) == ([] if before == 0 else ["canary-step", "promotion"])
+
+
+def test_making_the_canary_active_moves_the_selectors_and_runs_no_gate() -> None:
+    c = diff_renders(preview("prod", *canary_at(100)), preview("prod", CANARY, GREEN))
+    assert c.changed == ["HTTPRoute/web", "Service/web", "Service/web-preview"] and c.added == []
+    assert kinds(c.removed) == ["Job", "Job"]  # the last step's gates
+    routed = preview("prod", CANARY, GREEN).manifest("HTTPRoute", "web")["spec"]["rules"][0]["backendRefs"]
+    assert {r["name"]: r["weight"] for r in routed} == {"web-green": 100, "web-blue": 0}  # as at 100%
+
+
+@pytest.mark.parametrize("weight", [5, 25, 50, 100])
+def test_a_pipeline_abort_is_the_route_alone(weight: int) -> None:
+    c = diff_renders(preview("prod", *canary_at(weight)), preview("prod", *canary_at(0)))
+    assert c.changed == ["HTTPRoute/web"] and c.added == [] and kinds(c.removed) == ["Job", "Job"]
