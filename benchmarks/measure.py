@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -20,3 +21,14 @@ def run_measured(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     _, status, usage = os.wait4(pid, 0)
     # ru_maxrss is KiB on Linux; the policy pack child is not included (it is a grandchild).
     return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a count of at least 1 (a zero count would divide by zero or measure nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: 1 or more")
+    return value

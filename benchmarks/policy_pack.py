@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import positive_int  # noqa: E402
 from offline.analyzer import PolicyPack  # noqa: E402
 from offline.engine import STACK_TYPE, Resource  # noqa: E402
 from offline.stackconfig import StackConfig  # noqa: E402
@@ -81,7 +82,7 @@ def deployment(i: int) -> Resource:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument("--resources", type=positive_int, default=1000)
     args = parser.parse_args()
     stack = Resource(
         urn=STACK_URN,

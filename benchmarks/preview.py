@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import run_measured  # noqa: E402
+from benchmarks.measure import positive_int, run_measured  # noqa: E402
 
 
 def measure(stack: str, out: Path) -> tuple[float, float, int]:
@@ -44,8 +44,12 @@ def measure(stack: str, out: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stacks", nargs="+", default=["dev", "staging", "prod"])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=positive_int, default=3)
     args = parser.parse_args()
+    unknown = [s for s in args.stacks if not (ROOT / f"Pulumi.{s}.yaml").is_file()]
+    if unknown:
+        known = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+        parser.error(f"--stacks: no stack file for {', '.join(unknown)}; stacks: {', '.join(known)}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| stack | runs | median wall (s) | min wall (s) | peak RSS (MiB) | exit |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")

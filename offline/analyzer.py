@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
+from offline import urns
 from offline.engine import STACK_TYPE, Resource, is_secret, wrap_secret
 from offline.stackconfig import StackConfig, UsageError
 
@@ -218,12 +220,16 @@ class PolicyPack:
     # -- analysis ------------------------------------------------------------------------------
 
     def _options(self, r: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+        timeouts = analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+            **{k: _seconds(v) for k, v in r.custom_timeouts.items()}
+        )
         return analyzer_pb2.AnalyzerResourceOptions(
             protect=r.protect,
             ignoreChanges=r.ignore_changes,
-            deleteBeforeReplace=r.delete_before_replace,
-            deleteBeforeReplaceDefined=True,
-            aliases=r.aliases,
+            deleteBeforeReplace=bool(r.delete_before_replace),
+            deleteBeforeReplaceDefined=r.delete_before_replace is not None,
+            aliases=[urns.collapse(spec, r.urn, r.parent, {}) for spec in r.aliases],
+            customTimeouts=timeouts,
             parent=r.parent,
         )
 
@@ -261,8 +267,8 @@ class PolicyPack:
                 parent=r.parent,
                 dependencies=r.dependencies,
             )
-            for key, urns in r.property_dependencies.items():
-                item.propertyDependencies[key].urns.extend(urns)
+            for key, dependencies in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(dependencies)
         return [self._violation(d, "") for d in self.stub.AnalyzeStack(request).diagnostics]
 
     def _violation(self, d: Any, urn: str) -> Violation:
@@ -274,6 +280,20 @@ class PolicyPack:
             message=d.message,
             description=d.description,
         )
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration string (`30m`, `1h30m`, `90s`) in seconds, as the engine hands timeouts to analyzers."""
+    total, number = 0.0, ""
+    for unit_or_digit in re.findall(r"[0-9.]+|[a-zµ]+", duration):
+        if unit_or_digit[0].isdigit() or unit_or_digit[0] == ".":
+            number = unit_or_digit
+        else:
+            total += float(number or 0) * _DURATION_UNITS.get(unit_or_digit, 0)
+    return total
 
 
 def run_pack(
