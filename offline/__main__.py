@@ -44,6 +44,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="write manifests, Helm records, resources.json (a new, empty or earlier render directory)",
     )
+    preview.add_argument(
+        "--helm", type=Path, metavar="PATH", help="helm v4 binary that expands charts (default: helm on PATH)"
+    )
+    preview.add_argument(
+        "--charts", type=Path, metavar="DIR", help="charts: <chart>-<version>.tgz or <chart>/, then helm's cache"
+    )
     preview.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     preview.add_argument("--debug", action="store_true", help="show tracebacks")
     plan_cli.add_parser(commands, PROJECT_ROOT)
@@ -51,30 +57,40 @@ def parser() -> argparse.ArgumentParser:
 
 
 def preview(args: argparse.Namespace) -> int:
-    from offline import report
-    from offline.analyzer import Remediation, Violation, run_pack
+    from offline import charts, crds, report
+    from offline.analyzer import PolicyPack, Remediation, Violation, run_pack
     from offline.render import render
     from offline.states import capture
 
     if args.policy_pack_config and not args.policy_pack:
         raise UsageError("--policy-pack-config needs --policy-pack")
     cwd = args.cwd.resolve()
-    stack, resources = capture(cwd, args.stack, args.config)
+    expander = charts.ChartExpander(charts.ChartSources.find(args.helm, args.charts))
+    # Started first, the pack's start-up (importing the SDKs) overlaps the program run; closed on any error.
+    running = PolicyPack(args.policy_pack.resolve(), connect=False) if args.policy_pack else None
     violations: list[Violation] = []
     remediations: list[Remediation] = []
     levels: dict[str, str] = {}
-    if args.policy_pack:
-        violations, remediations, levels = run_pack(
-            args.policy_pack.resolve(), args.policy_pack_config, stack, resources
-        )
+    try:
+        stack, resources = capture(cwd, args.stack, args.config, expander)
+        failures = charts.errors(expander.reports) or crds.errors(resources, expander.crds)
+        if failures:  # helm refused a chart, or a custom resource does not fit its CRD: as the provider would fail
+            raise UsageError(failures)
+        if running is not None:
+            violations, remediations, levels = run_pack(running, args.policy_pack_config, stack, resources)
+    finally:
+        if running is not None:
+            running.close()
     if args.render:
         render(args.render, resources)
     if args.json:
         data = report.json_report(args.stack, stack.project, resources, violations, remediations, levels)
-        print(json.dumps(data, indent=2))
+        print(json.dumps({**data, "charts": charts.report_json(expander.reports)}, indent=2))
     else:
         pack = str(args.policy_pack) if args.policy_pack else None
-        print(report.text_report(args.stack, resources, violations, remediations, pack))
+        text = report.text_report(args.stack, resources, violations, remediations, pack)
+        body, _, verdict = text.rpartition("\n")  # the verdict stays the last line
+        print("\n".join([body, *charts.report_lines(expander.reports), "", verdict]))
     return EXIT_VIOLATIONS if any(v.level == "mandatory" for v in violations) else EXIT_OK
 
 

@@ -19,7 +19,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from offline import kinds
 from offline.errors import UsageError
-from offline.monitor import STACK_TYPE, OfflineMocks, RecordingMonitor, Resource
+from offline.monitor import STACK_TYPE, Expand, OfflineMocks, RecordingMonitor, Resource
 from offline.stackconfig import StackConfig
 
 # The default provider's namespace setting (`pulumi config set kubernetes:namespace ...`).
@@ -30,14 +30,14 @@ class ProgramError(UsageError):
     """The program failed; the message is what the user needs to see."""
 
 
-def run_program(cwd: Path, stack_config: StackConfig) -> list[Resource]:
+def run_program(cwd: Path, stack_config: StackConfig, expand: Expand | None = None) -> list[Resource]:
     """Runs `cwd/__main__.py` as `pulumi preview` would, returning every registration in order."""
     program_file = cwd / "__main__.py"
     if not program_file.is_file():
         raise ProgramError(f"no __main__.py in {cwd}")
     set_all_config(dict(stack_config.config), sorted(stack_config.secret_keys))
     offline_mocks = OfflineMocks(stack_config.config.get(PROVIDER_NAMESPACE_KEY) or kinds.DEFAULT_NAMESPACE)
-    monitor = RecordingMonitor(offline_mocks)
+    monitor = RecordingMonitor(offline_mocks, expand)
     runtime_settings.ROOT.set(None)  # a fresh Stack per run, so one process can preview twice
     # ... and no failure of an earlier run (kept by the SDK's RPC bookkeeping) surfaces in this one.
     runtime_settings.SETTINGS.rpc_manager.clear()

@@ -5,6 +5,7 @@ receives them, and plays the Kubernetes provider where a program reaches it (fun
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,14 +134,19 @@ def _timeouts(request: Any) -> dict[str, str]:
     return {k: v for k, v in (("create", t.create), ("update", t.update), ("delete", t.delete)) if v}
 
 
+# Children a resource registers on its own, as a remote component's Construct does (offline/charts.py).
+Expand = Callable[[Resource], Iterable[Resource]]
+
+
 class RecordingMonitor(mocks.MockMonitor):
     """The mock monitor with the engine's URNs, plus the graph and options the engine would hand to analyzers."""
 
-    def __init__(self, mock: OfflineMocks) -> None:
+    def __init__(self, mock: OfflineMocks, expand: Expand | None = None) -> None:
         super().__init__(mock)
         self.offline = mock
         self.recorded: list[Resource] = []
         self._by_urn: dict[str, Resource] = {}
+        self._expand = expand
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return urns.make(runtime_settings.get_stack(), runtime_settings.get_project(), parent, type_, name)
@@ -175,6 +181,9 @@ class RecordingMonitor(mocks.MockMonitor):
             import_id=request.importId,
         )
         self._add(record)
+        # A helm.v4.Chart registers its children right after itself (offline/charts.py expands it).
+        for child in self._expand(record) if self._expand else ():
+            self._add(child)
         if remote_yaml:
             return self._expand_yaml(record, response)
         return response

@@ -119,9 +119,14 @@ def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
     return {**head, **{k: v for k, v in obj.items() if k not in head}}
 
 
+# libyaml's emitter when PyYAML was built with it: the same documents, several times faster than the
+# pure-Python one (only where long quoted strings fold differs).
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
+    path.write_text(yaml.dump(data, Dumper=SAFE_DUMPER, sort_keys=False, default_flow_style=False))
 
 
 def render(out: Path, resources: list[Resource]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from offline import render, stackconfig
 from offline.engine import Resource, run_program
 from offline.errors import UsageError
+from offline.monitor import Expand
 from offline.stackconfig import StackConfig
 
 GIT_TIMEOUT_SECONDS = 120  # a worktree of this repository takes about a second; a hung git must not hang CI
@@ -26,11 +27,16 @@ class State:
     config: StackConfig | None  # None for a state read from resources.json
 
 
-def capture(cwd: Path, stack: str, overrides: list[str]) -> tuple[StackConfig, list[Resource]]:
-    """Runs the program in `cwd` with the stack's settings; a settings error names the override behind it."""
+def capture(
+    cwd: Path, stack: str, overrides: list[str], expand: Expand | None = None
+) -> tuple[StackConfig, list[Resource]]:
+    """Runs the program in `cwd` with the stack's settings; a settings error names the override behind it.
+
+    `expand`: what registers a chart's objects (offline/charts.py); without it, charts stay unexpanded.
+    """
     config = stackconfig.load(cwd, stack, overrides)
     try:
-        return config, run_program(cwd, config)
+        return config, run_program(cwd, config, expand)
     except Exception as err:
         explained = stackconfig.explain_settings_error(err, config)
         if explained is not None:
