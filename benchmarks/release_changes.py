@@ -9,6 +9,7 @@ promotion (gated), going back to blue a rollback (no gate Job).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ def diff_renders(before: Preview, after: Preview) -> ChangeSet:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options; refuses any
     rows = []
     for label, stack, before, after in OPERATIONS:
         started = time.perf_counter()

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import subprocess
 import sys
 import tempfile
 import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import grpc
-import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
+from offline import urns
 from offline.engine import STACK_TYPE, Resource, is_secret, wrap_secret
+from offline.packconfig import LEVEL_NAMES, LEVELS, read_pack_config, resolve_policy_config
 from offline.stackconfig import StackConfig, UsageError
 
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
-LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 # How long a pack may take to print its port and answer; a pack that hangs must not hang CI.
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
 STDERR_TAIL_CHARS = 2000
+# Calls in flight at once. The engine analyzes resources in parallel too; keeping a few queued hides each
+# call's round trip (about half a millisecond of gRPC plumbing) without holding the whole stack in flight.
+PIPELINE_WINDOW = 64
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,21 @@ class Remediation:
     description: str
 
 
-def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+def encode_inputs(value: dict[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(json.loads(json.dumps(value, default=str)))
     return message
+
+
+def _in_order(calls: Iterable[Callable[[], Any]], window: int = PIPELINE_WINDOW) -> Iterator[Any]:
+    """The results of gRPC future calls, in call order, with up to `window` of them in flight."""
+    pending: deque[Any] = deque()
+    for call in calls:
+        pending.append(call())
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _keep_secrets(before: Any, after: Any) -> Any:
@@ -66,37 +83,21 @@ def _keep_secrets(before: Any, after: Any) -> Any:
     return after
 
 
-def _read_pack_config(config_file: Path) -> dict[str, Any]:
-    """The `pulumi preview --policy-pack-config` format.
-
-    {"all": LEVEL, POLICY: LEVEL or {"enforcementLevel": LEVEL, PROPERTY: VALUE, ...}}
-    """
-    try:
-        given = json.loads(config_file.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise UsageError(f"--policy-pack-config {config_file}: {err}") from None
-    expected = 'a JSON object like {"all": "mandatory", "<policy>": {"enforcementLevel": "advisory", ...}}'
-    if not isinstance(given, dict):
-        raise UsageError(f"--policy-pack-config {config_file}: expected {expected}")
-    for name, value in given.items():
-        if not isinstance(value, (str, dict)):
-            raise UsageError(
-                f"--policy-pack-config {config_file}: {name}: {json.dumps(value)} is neither a level nor an object; "
-                f"expected {expected}"
-            )
-    return given
-
-
 class PolicyPack:
-    """One running policy pack process and a stub speaking the Analyzer service."""
+    """One running policy pack process and a stub speaking the Analyzer service.
 
-    def __init__(self, pack_dir: Path, startup_seconds: float = STARTUP_SECONDS) -> None:
+    `connect=False` only starts the process: its start-up (importing the SDKs) then overlaps whatever
+    runs next, such as the program; `connect()` waits for it.
+    """
+
+    def __init__(self, pack_dir: Path, startup_seconds: float = STARTUP_SECONDS, connect: bool = True) -> None:
         main = pack_dir / "__main__.py"
         if not main.is_file():
             raise UsageError(f"--policy-pack {pack_dir}: no __main__.py there")
         self.pack_dir = pack_dir
+        self.startup_seconds = startup_seconds
         self.channel: grpc.Channel | None = None
-        self._drain: threading.Thread | None = None
+        self._closed = False
         # stderr goes to a file and stdout is drained by a thread: a chatty pack never fills a pipe and blocks.
         self._stderr = tempfile.TemporaryFile(mode="w+")  # closed in close()
         self.process = subprocess.Popen(
@@ -107,11 +108,27 @@ class PolicyPack:
             stderr=self._stderr,
             text=True,
         )
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._drain = threading.Thread(target=self._drain_stdout, name="policy-pack-stdout", daemon=True)
+        self._drain.start()
+        if connect:
+            self.connect()
+
+    def _drain_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put("")  # end of output: the pack exited
+
+    def connect(self) -> None:
+        """Waits for the port, the channel and GetAnalyzerInfo (each within the start-up time); once."""
+        if self.channel is not None:
+            return
         try:
-            port = self._read_port(startup_seconds)
+            port = self._read_port(self.startup_seconds)
             self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             try:
-                grpc.channel_ready_future(self.channel).result(timeout=startup_seconds)
+                grpc.channel_ready_future(self.channel).result(timeout=self.startup_seconds)
             except grpc.FutureTimeoutError:
                 raise UsageError(self._failure(f"no gRPC server answered on port {port}")) from None
             self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
@@ -122,19 +139,8 @@ class PolicyPack:
 
     def _read_port(self, timeout: float) -> str:
         """The first stdout line (the port), within `timeout`; later output is read and dropped."""
-        assert self.process.stdout is not None
-        stdout = self.process.stdout
-        lines: queue.Queue[str] = queue.Queue()
-
-        def drain() -> None:
-            for line in stdout:
-                lines.put(line)
-            lines.put("")  # end of output: the pack exited
-
-        self._drain = threading.Thread(target=drain, name="policy-pack-stdout", daemon=True)
-        self._drain.start()
         try:
-            first = lines.get(timeout=timeout).strip()
+            first = self._lines.get(timeout=timeout).strip()
         except queue.Empty:
             raise UsageError(self._failure(f"printed no port within {timeout:g}s")) from None
         if not first.isdigit():
@@ -158,13 +164,15 @@ class PolicyPack:
         return UsageError(f"policy pack {self.pack_dir} failed: {details}")
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if self.channel is not None:
             self.channel.close()
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=STOP_SECONDS)
-        if self._drain is not None:
-            self._drain.join(timeout=STOP_SECONDS)  # the pipe is at EOF once the process is gone
+        self._drain.join(timeout=STOP_SECONDS)  # the pipe is at EOF once the process is gone
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._stderr.close()
@@ -180,7 +188,7 @@ class PolicyPack:
     def configure(self, config_file: Path | None, stack: StackConfig) -> dict[str, str]:
         """Resolves levels and properties per policy, validates them, sends Configure."""
         policies = {p.name: p for p in self.info.policies}
-        given = _read_pack_config(config_file) if config_file is not None else {}
+        given = read_pack_config(config_file) if config_file is not None else {}
         unknown = sorted(set(given) - set(policies) - {"all"})
         if unknown:
             raise UsageError(
@@ -195,7 +203,7 @@ class PolicyPack:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         levels: dict[str, str] = {}
         for name, policy in policies.items():
-            level, properties = _resolve(name, policy, initial, given, config_file)
+            level, properties = resolve_policy_config(name, policy, initial, given, config_file)
             request.policyConfig[name].enforcementLevel = LEVELS[level]  # type: ignore[assignment]
             request.policyConfig[name].properties.update(properties)
             levels[name] = level
@@ -218,22 +226,30 @@ class PolicyPack:
     # -- analysis ------------------------------------------------------------------------------
 
     def _options(self, r: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+        timeouts = analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+            **{k: _seconds(v) for k, v in r.custom_timeouts.items()}
+        )
         return analyzer_pb2.AnalyzerResourceOptions(
             protect=r.protect,
             ignoreChanges=r.ignore_changes,
-            deleteBeforeReplace=r.delete_before_replace,
-            deleteBeforeReplaceDefined=True,
-            aliases=r.aliases,
+            deleteBeforeReplace=bool(r.delete_before_replace),
+            deleteBeforeReplaceDefined=r.delete_before_replace is not None,
+            aliases=[urns.collapse(spec, r.urn, r.parent, {}) for spec in r.aliases],
+            customTimeouts=timeouts,
             parent=r.parent,
         )
 
-    def remediate(self, r: Resource) -> list[Remediation]:
-        """Applies remediations to the resource's inputs, as the engine does before Analyze."""
-        response = self.stub.Remediate(
-            analyzer_pb2.AnalyzeRequest(
-                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r)
-            )
+    def request(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(
+            type=r.type,
+            properties=properties if properties is not None else encode_inputs(r.inputs),
+            urn=r.urn,
+            name=r.name,
+            options=self._options(r),
         )
+
+    def _apply(self, r: Resource, response: Any) -> list[Remediation]:
+        """Rewrites the resource's inputs with each remediation, as the engine does before Analyze."""
         done = []
         for rem in response.remediations:
             if rem.HasField("properties"):
@@ -241,29 +257,57 @@ class PolicyPack:
                 done.append(Remediation(rem.policyName, r.urn, rem.description))
         return done
 
+    def remediate(self, r: Resource) -> list[Remediation]:
+        """Applies remediations to the resource's inputs, as the engine does before Analyze."""
+        return self._apply(r, self.stub.Remediate(self.request(r)))
+
     def analyze(self, r: Resource) -> list[Violation]:
-        response = self.stub.Analyze(
-            analyzer_pb2.AnalyzeRequest(
-                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=self._options(r)
-            )
-        )
+        response = self.stub.Analyze(self.request(r))
         return [self._violation(d, r.urn) for d in response.diagnostics]
 
-    def analyze_stack(self, resources: list[Resource]) -> list[Violation]:
+    def _future(self, method: Any, r: Resource, properties: struct_pb2.Struct) -> Any:
+        return method.future(self.request(r, properties))
+
+    def remediate_all(self, resources: list[Resource], encoded: Mapping[str, struct_pb2.Struct]) -> list[Remediation]:
+        """`remediate` for each resource, calls pipelined; `encoded[urn]` (its inputs) is rewritten if remediated."""
+        calls = (partial(self._future, self.stub.Remediate, r, encoded[r.urn]) for r in resources)
+        done: list[Remediation] = []
+        for r, response in zip(resources, _in_order(calls), strict=True):
+            applied = self._apply(r, response)
+            if applied:
+                encoded[r.urn].CopyFrom(encode_inputs(r.inputs))
+            done += applied
+        return done
+
+    def analyze_all(self, resources: list[Resource], encoded: Mapping[str, struct_pb2.Struct]) -> list[Violation]:
+        """`analyze` for each resource (`encoded[urn]`: its inputs), calls pipelined; findings in order."""
+        calls = (partial(self._future, self.stub.Analyze, r, encoded[r.urn]) for r in resources)
+        pairs = zip(resources, _in_order(calls), strict=True)
+        return [self._violation(d, r.urn) for r, response in pairs for d in response.diagnostics]
+
+    def stack_request(self, resources: list[Resource]) -> analyzer_pb2.AnalyzeStackRequest:
+        """Every resource with its inputs, options and graph."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for r in resources:
             item = request.resources.add(
                 type=r.type,
-                properties=_struct(r.inputs),
+                properties=encode_inputs(r.inputs),
                 urn=r.urn,
                 name=r.name,
                 options=self._options(r),
                 parent=r.parent,
                 dependencies=r.dependencies,
             )
-            for key, urns in r.property_dependencies.items():
-                item.propertyDependencies[key].urns.extend(urns)
-        return [self._violation(d, "") for d in self.stub.AnalyzeStack(request).diagnostics]
+            for key, dependencies in r.property_dependencies.items():
+                item.propertyDependencies[key].urns.extend(dependencies)
+        return request
+
+    def analyze_stack(
+        self, resources: list[Resource], request: analyzer_pb2.AnalyzeStackRequest | None = None
+    ) -> list[Violation]:
+        """AnalyzeStack over every resource (`request`: their stack_request, when already built)."""
+        response = self.stub.AnalyzeStack(request if request is not None else self.stack_request(resources))
+        return [self._violation(d, "") for d in response.diagnostics]
 
     def _violation(self, d: Any, urn: str) -> Violation:
         return Violation(
@@ -276,50 +320,44 @@ class PolicyPack:
         )
 
 
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration string (`30m`, `1h30m`, `90s`) in seconds, as the engine hands timeouts to analyzers."""
+    total, number = 0.0, ""
+    for unit_or_digit in re.findall(r"[0-9.]+|[a-zµ]+", duration):
+        if unit_or_digit[0].isdigit() or unit_or_digit[0] == ".":
+            number = unit_or_digit
+        else:
+            total += float(number or 0) * _DURATION_UNITS.get(unit_or_digit, 0)
+    return total
+
+
 def run_pack(
-    pack_dir: Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
+    pack: PolicyPack | Path, config_file: Path | None, stack: StackConfig, resources: list[Resource]
 ) -> tuple[list[Violation], list[Remediation], dict[str, str]]:
-    with PolicyPack(pack_dir) as pack:
+    """Configure, Remediate and Analyze each resource, AnalyzeStack; then the pack is stopped.
+
+    `pack`: a pack started earlier (its start-up overlapping other work), or the directory of one to start.
+    """
+    if not isinstance(pack, PolicyPack):
+        pack = PolicyPack(pack, connect=False)
+    with pack:
         try:
+            pack.connect()
             levels = pack.configure(config_file, stack)
             analyzed = [r for r in resources if r.type != STACK_TYPE]
-            remediations = [rem for r in analyzed for rem in pack.remediate(r)]
-            violations = [v for r in analyzed for v in pack.analyze(r)]
-            violations += pack.analyze_stack(resources)
+            # Inputs encoded once, into the AnalyzeStack request: Remediate and Analyze send the same
+            # properties, and one copy of the stack's inputs is held, not one per call kind.
+            stack_request = pack.stack_request(resources)
+            encoded = {item.urn: item.properties for item in stack_request.resources}
+            remediations = pack.remediate_all(analyzed, encoded)
+            violations = pack.analyze_all(analyzed, encoded)
+            violations += pack.analyze_stack(resources, stack_request)
         except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
             raise pack.rpc_error(err) from None
     return violations, remediations, levels
 
 
-__all__ = ["Remediation", "Violation", "plugin_pb2", "run_pack"]
-
-
-def _resolve(
-    name: str, policy: Any, initial: dict[str, Any], given: dict[str, Any], config_file: Path | None
-) -> tuple[str, dict[str, Any]]:
-    """One policy's level and properties: the pack's defaults, then `all`, then the policy's own entry;
-    properties are validated against the policy's schema (unknown ones refused)."""
-    level: Any = LEVEL_NAMES[policy.enforcementLevel]
-    properties: dict[str, Any] = {}
-    for source in (initial.get("all"), initial.get(name), given.get("all"), given.get(name)):
-        if isinstance(source, str):
-            level = source
-        elif isinstance(source, dict):
-            source = dict(source)
-            level = source.pop("enforcementLevel", level)
-            properties.update(source)
-    if not isinstance(level, str) or level not in LEVELS:
-        raise UsageError(f"--policy-pack-config {config_file}: {name}: level {level!r}; allowed: {', '.join(LEVELS)}")
-    schema = json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else {}
-    if schema.get("properties"):
-        full = {"type": "object", "additionalProperties": False, **schema}
-        for prop, spec in full["properties"].items():
-            if "default" in spec:
-                properties.setdefault(prop, spec["default"])
-        try:
-            jsonschema.validate(properties, full)
-        except jsonschema.ValidationError as err:
-            raise UsageError(f"--policy-pack-config {config_file}: {name}: {err.message}") from None
-    elif properties:
-        raise UsageError(f"--policy-pack-config {config_file}: {name} takes no properties, got {sorted(properties)}")
-    return level, properties
+__all__ = ["PolicyPack", "Remediation", "Violation", "plugin_pb2", "run_pack"]

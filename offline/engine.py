@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import runpy
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,132 +17,33 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from offline import kinds
+from offline.errors import UsageError
+from offline.monitor import STACK_TYPE, Expand, OfflineMocks, RecordingMonitor, Resource
 from offline.stackconfig import StackConfig
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-DOCKER_IMAGE_TYPES = ("docker:index/image:Image", "docker-build:index:Image")
+# The default provider's namespace setting (`pulumi config set kubernetes:namespace ...`).
+PROVIDER_NAMESPACE_KEY = "kubernetes:namespace"
 
 
-@dataclass
-class Resource:
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    remote: bool
-    parent: str
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    provider: str
-    protect: bool
-    retain_on_delete: bool
-    delete_before_replace: bool
-    ignore_changes: list[str]
-    aliases: list[str]
-    inputs: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict)
-    # Aliases as the SDK sends them to an engine that supports alias specs: {"urn"} or
-    # {"name", "type", "stack", "project", "parentUrn" | "noParent"}, unset fields left out.
-    alias_specs: list[dict[str, Any]] = field(default_factory=list)
-
-
-def alias_spec(alias: Any) -> dict[str, Any]:
-    """An `alias_pb2.Alias` as plain JSON."""
-    if alias.urn:
-        return {"urn": alias.urn}
-    spec = alias.spec
-    fields = {"name": spec.name, "type": spec.type, "stack": spec.stack, "project": spec.project}
-    out: dict[str, Any] = {k: v for k, v in fields.items() if v}
-    if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
-        out["parentUrn"] = spec.parentUrn
-    elif spec.noParent:
-        out["noParent"] = True
-    return out
-
-
-class OfflineMocks(mocks.Mocks):
-    """Plays the providers: echoes inputs, names objects, and gives built images a digest.
-
-    A read (`Resource.get`) finds the object as this program applies it: the offline cluster is the
-    program's own desired state (no HPA has scaled anything, nobody has changed anything by hand).
-    """
-
-    def __init__(self) -> None:
-        self.applied: dict[tuple[str, str], dict[str, Any]] = {}  # (type, "namespace/name") -> inputs
-
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        if args.resource_id:
-            return args.resource_id, dict(self.applied.get((args.typ, args.resource_id), {}))
-        state = dict(args.inputs)
-        metadata = state.get("metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
-            self.applied[(args.typ, f"{metadata.get('namespace') or 'default'}/{metadata['name']}")] = state
-        if args.typ in DOCKER_IMAGE_TYPES:
-            image = str(state.get("imageName", args.name))
-            repository = image.split("@")[0].rsplit(":", 1)[0] if "/" in image else image
-            digest = hashlib.sha256(f"{args.name}:{image}".encode()).hexdigest()
-            state["repoDigest"] = f"{repository}@sha256:{digest}"
-            state["imageName"] = image
-        return f"{args.name}-id", state
-
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
-
-
-class RecordingMonitor(mocks.MockMonitor):
-    """The mock monitor, plus the graph and options the real engine would hand to analyzers."""
-
-    def __init__(self, mock: mocks.Mocks) -> None:
-        super().__init__(mock)
-        self.recorded: list[Resource] = []
-        self._by_urn: dict[str, Resource] = {}
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        inputs = {} if request.type == STACK_TYPE else rpc.deserialize_properties(request.object)
-        record = Resource(
-            urn=response.urn,
-            type=request.type,
-            name=request.name,
-            custom=bool(request.custom),
-            remote=bool(request.remote),
-            parent=request.parent,
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            provider=request.provider,
-            protect=bool(request.protect),
-            retain_on_delete=bool(request.retainOnDelete),
-            delete_before_replace=bool(request.deleteBeforeReplace),
-            ignore_changes=list(request.ignoreChanges),
-            aliases=list(request.aliasURNs),
-            inputs=inputs,
-            alias_specs=[alias_spec(a) for a in request.aliases],
-        )
-        self.recorded.append(record)
-        self._by_urn[record.urn] = record
-        return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:
-        outputs = rpc.deserialize_properties(request.outputs) if request.outputs else {}
-        if request.urn in self._by_urn:
-            self._by_urn[request.urn].outputs = outputs
-        return super().RegisterResourceOutputs(request)
-
-
-class ProgramError(Exception):
+class ProgramError(UsageError):
     """The program failed; the message is what the user needs to see."""
 
 
-def run_program(cwd: Path, stack_config: StackConfig) -> list[Resource]:
+def run_program(cwd: Path, stack_config: StackConfig, expand: Expand | None = None) -> list[Resource]:
     """Runs `cwd/__main__.py` as `pulumi preview` would, returning every registration in order."""
     program_file = cwd / "__main__.py"
     if not program_file.is_file():
         raise ProgramError(f"no __main__.py in {cwd}")
     set_all_config(dict(stack_config.config), sorted(stack_config.secret_keys))
-    monitor = RecordingMonitor(OfflineMocks())
+    offline_mocks = OfflineMocks(stack_config.config.get(PROVIDER_NAMESPACE_KEY) or kinds.DEFAULT_NAMESPACE)
+    monitor = RecordingMonitor(offline_mocks, expand)
     runtime_settings.ROOT.set(None)  # a fresh Stack per run, so one process can preview twice
+    # ... and no failure of an earlier run (kept by the SDK's RPC bookkeeping) surfaces in this one.
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
     mocks.set_mocks(
-        OfflineMocks(), project=stack_config.project, stack=stack_config.stack, preview=True, monitor=monitor
+        offline_mocks, project=stack_config.project, stack=stack_config.stack, preview=True, monitor=monitor
     )
     root = runtime_settings.get_root_resource()
     # set_mocks registers the Stack's outputs at once; the program's exports must come after.
@@ -152,19 +53,46 @@ def run_program(cwd: Path, stack_config: StackConfig) -> list[Resource]:
         runpy.run_path(str(program_file), run_name="__main__")
         root._finish()  # type: ignore[union-attr]
 
+    with _program_imports(cwd):
+        try:
+            _sync_await(run_pulumi_func(program))
+        except Exception as err:
+            if offline_mocks.failure:  # the SDK wraps it; the cause is what the user needs
+                raise ProgramError(offline_mocks.failure) from err
+            raise
+    if offline_mocks.failure:  # raised where the SDK only logs it: still never a silent success
+        raise ProgramError(offline_mocks.failure)
+    return monitor.recorded
+
+
+def _top_level_names(cwd: Path) -> set[str]:
+    """Modules and packages the program can import from its own directory."""
+    names = {p.stem for p in cwd.glob("*.py") if p.stem != "__main__"}
+    return names | {p.name for p in cwd.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+
+
+@contextmanager
+def _program_imports(cwd: Path) -> Iterator[None]:
+    """The program imports its own packages: copies loaded from elsewhere (another checkout of the project,
+    e.g. the head of a plan when the base runs) step aside for the run and come back after it."""
+    own = _top_level_names(cwd)
+    shadowed = {
+        name: sys.modules.pop(name)
+        for name in [n for n in sys.modules if n.split(".")[0] in own and not _module_under(n, cwd)]
+    }
+    loaded_before = {name for name in sys.modules if _module_under(name, cwd)}
     previous_cwd, previous_path = Path.cwd(), list(sys.path)
-    own_modules = {name for name in sys.modules if _module_under(name, cwd)}
     os.chdir(cwd)
     sys.path.insert(0, str(cwd))
     try:
-        _sync_await(run_pulumi_func(program))
+        yield
     finally:
         os.chdir(previous_cwd)
         sys.path[:] = previous_path
         # Let a later run in this process (tests, --cwd elsewhere) import its own copies.
-        for name in [n for n in sys.modules if _module_under(n, cwd) and n not in own_modules]:
+        for name in [n for n in sys.modules if _module_under(n, cwd) and n not in loaded_before]:
             del sys.modules[name]
-    return monitor.recorded
+        sys.modules.update(shadowed)
 
 
 def _module_under(name: str, root: Path) -> bool:
@@ -211,4 +139,4 @@ def plain(value: Any, redact: str = "[secret]") -> Any:
     return value
 
 
-__all__ = ["Resource", "plain", "pulumi", "run_program"]
+__all__ = ["STACK_TYPE", "Resource", "plain", "pulumi", "run_program"]

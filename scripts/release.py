@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from components.settings import ConfigError
+from offline.errors import UsageError, fail
 from scripts import smoke_test
 from scripts.canary_release import Smoke, release_canary
 from scripts.release_stack import (
@@ -140,33 +142,65 @@ def _log_to_summary(message: str) -> None:
             handle.write(f"- {message}\n")
 
 
+# A digest-pinned reference: the digest is sha256 over the image manifest, 64 lowercase hex digits.
+_PINNED_IMAGE = re.compile(r"^[a-z0-9][A-Za-z0-9._/:-]*@sha256:[a-f0-9]{64}$")
+# Semantic Versioning 2.0.0 (https://semver.org), with the optional leading `v` the app's labels accept.
+_SEMVER = re.compile(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/"
+
+
+def check_inputs(args: argparse.Namespace) -> None:
+    """Every flag checked before the Pulumi CLI is called: a bad value found later would leave a half release."""
+    if not _PINNED_IMAGE.fullmatch(args.image):
+        raise UsageError(
+            f"--image {args.image!r}: must be pinned by digest: name@sha256:<64 hex digits>, "
+            "e.g. ghcr.io/acme/greenlight-web:1.6.0@sha256:<digest>"
+        )
+    if not _SEMVER.fullmatch(args.version):
+        raise UsageError(f"--version {args.version!r}: expected a semantic version such as 1.6.0 or 1.6.0-rc.1")
+    # A bad URL found after promotion would skip the smoke test's verdict.
+    url = urlsplit(args.smoke_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UsageError(f"--smoke-url must be an http(s) URL like https://web.example.com, got {args.smoke_url!r}")
+    if not args.cwd.is_dir():
+        raise UsageError(f"--cwd {args.cwd}: not a directory")
+    if shutil.which(args.pulumi) is None:
+        raise UsageError(
+            f"--pulumi {args.pulumi}: the Pulumi CLI was not found; install it ({PULUMI_INSTALL_URL}) "
+            "or pass its path with --pulumi"
+        )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--stack", required=True)
+    p.add_argument("--image", required=True, help="image reference pinned by digest (name@sha256:...)")
+    p.add_argument("--version", required=True, help="app version (app.kubernetes.io/version)")
+    p.add_argument("--smoke-url", required=True, help="public base URL of the stack's app")
+    p.add_argument("--cwd", type=Path, default=Path.cwd(), help="Pulumi project directory")
+    p.add_argument("--pulumi", default="pulumi", help="Pulumi CLI binary")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--image", required=True, help="image reference pinned by digest (name@sha256:...)")
-    parser.add_argument("--version", required=True, help="app version (app.kubernetes.io/version)")
-    parser.add_argument("--smoke-url", required=True, help="public base URL of the stack's app")
-    parser.add_argument("--cwd", type=Path, default=Path.cwd(), help="Pulumi project directory")
-    parser.add_argument("--pulumi", default="pulumi", help="Pulumi CLI binary")
-    args = parser.parse_args(argv)
-    if "@sha256:" not in args.image:
-        parser.error("--image must be pinned by digest: name@sha256:<digest>")
-    # Checked before anything changes: a bad URL found after promotion would skip the smoke test's verdict.
-    if urlsplit(args.smoke_url).scheme not in ("http", "https") or not urlsplit(args.smoke_url).netloc:
-        parser.error(f"--smoke-url must be an http(s) URL like https://web.example.com, got {args.smoke_url!r}")
-
-    def smoke(version: str | None) -> bool:
-        return smoke_test.run(args.smoke_url, smoke_test.DEFAULT_PATHS, expect_version=version)
-
-    stack = PulumiCli(args.stack, args.cwd, args.pulumi)
+    args = parser().parse_args(argv)
     try:
+        check_inputs(args)
+        stack = PulumiCli(args.stack, args.cwd.resolve(), args.pulumi)
+        stack.strategy()  # reads and validates the stack's settings before anything runs
+
+        def smoke(version: str | None) -> bool:
+            return smoke_test.run(args.smoke_url, smoke_test.DEFAULT_PATHS, expect_version=version)
+
         return release(stack, Track(args.image, args.version), smoke, _log_to_summary)
-    except ConfigError as error:  # the stack file is invalid: nothing was changed
-        print(f"release: {error}", file=sys.stderr)
-        return 2
     except RuntimeError as error:  # a CLI step failed; the log above says how far the release got
         print(f"release: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # noqa: BLE001 - bad input or settings: nothing was changed; one message
+        return fail(error, "release", args.debug)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from components.objects.plan import version_key
 from components.settings import parse
 from offline.stackconfig import load as load_stack_config
+from offline.stackconfig import namespaced, read_yaml
 
 NAMESPACE = "greenlight"
 COLORS = ("blue", "green")
@@ -75,7 +74,7 @@ def _weight(raw: Any) -> int:
 
 
 def deployed_from_stack_file(document: dict[str, Any]) -> Deployed:
-    config = document.get("config") or {}
+    config = namespaced(dict(document.get("config") or {}), NAMESPACE)
     release = config.get(f"{NAMESPACE}:release") or {}
     tracks = {color: track for color in COLORS if (track := _track(release.get(color)))}
     app = _track(config.get(f"{NAMESPACE}:app"))
@@ -133,7 +132,10 @@ class PulumiCli:
                         "nothing was changed"
                     )
                 return None  # never deployed: the repo's stack file is all there is
-            return deployed_from_stack_file(yaml.safe_load(self.stack_file.read_text(encoding="utf-8")) or {})
+            refreshed = read_yaml(self.stack_file) or {}
+            if not isinstance(refreshed, dict):
+                raise RuntimeError(f"{self.stack_file.name} after `pulumi config refresh` is not a mapping")
+            return deployed_from_stack_file(refreshed)
         finally:
             self.stack_file.write_bytes(original)
 

@@ -5,11 +5,15 @@ and `OUT/helm/<release>.yaml`. Objects are matched by identity (kind, namespace,
 so a reviewer sees which objects are added, removed or changed, and for a changed object which fields
 changed, from what to what.
 
-    python scripts/render_diff.py BASE HEAD                     # two render dirs
-    python scripts/render_diff.py BASE_ROOT HEAD_ROOT --stack dev --stack prod   # ROOT/<stack> each
+    python -m scripts.render_diff BASE HEAD                     # two render dirs
+    python -m scripts.render_diff BASE_ROOT HEAD_ROOT --stack dev --stack prod   # ROOT/<stack> each
+        [--plan PLAN.md ...] [--output FILE]
 
-The report goes to stdout (or --output); CI appends it to $GITHUB_STEP_SUMMARY and posts it as a PR
-comment. Always exits 0 on a successful diff: the diff informs review, the policy pack gates.
+`--plan` puts the Markdown of `python -m offline plan --markdown` (one file per stack) above the diff, so
+one PR comment says what `pulumi up` will do and which manifests change. The report goes to stdout, or
+to `--output` (a new file, or one this script wrote: it starts with the comment marker). CI appends it
+to $GITHUB_STEP_SUMMARY and posts it as a PR comment. Exit 0 on a successful diff (the diff informs
+review, the policy pack and the plan's --fail-on-hazard gate); 2 on bad input, as one message.
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+if __package__ in (None, ""):  # run as `python scripts/render_diff.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from offline.errors import UsageError, fail
+from offline.outdir import claim_file
 
 # Hidden marker so the workflow can find and update its own PR comment instead of adding one per push.
 COMMENT_MARKER = "<!-- greenlight-render-diff -->"
@@ -153,8 +163,15 @@ def format_stack(diff: StackDiff) -> str:
     return "\n".join([*lines, ""])
 
 
-def format_report(diffs: list[StackDiff], max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    header = [COMMENT_MARKER, "## Rendered manifests: base branch → this pull request", ""]
+PLAN_HEADER = "## What `pulumi up` will do: offline plan per stack"
+DIFF_HEADER = "## Rendered manifests: base branch → this pull request"
+
+
+def format_report(diffs: list[StackDiff], max_chars: int = DEFAULT_MAX_CHARS, plans: tuple[str, ...] = ()) -> str:
+    header = [COMMENT_MARKER]
+    if plans:
+        header += [PLAN_HEADER, "", *[plan.strip() + "\n" for plan in plans]]
+    header += [DIFF_HEADER, ""]
     body = "\n".join(header + [format_stack(diff) for diff in diffs])
     if len(body) > max_chars:
         cut = body.rfind("\n", 0, max_chars)
@@ -162,26 +179,51 @@ def format_report(diffs: list[StackDiff], max_chars: int = DEFAULT_MAX_CHARS) ->
     return body
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base", type=Path, help="render of the base branch (or the root holding one per stack)")
-    parser.add_argument("head", type=Path, help="render of the pull request (or the root holding one per stack)")
-    parser.add_argument("--stack", action="append", default=[], help="compare BASE/STACK with HEAD/STACK")
-    parser.add_argument("--output", type=Path, help="write the report here instead of stdout")
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="truncate the report")
-    args = parser.parse_args(argv)
+def _read_plans(paths: list[Path]) -> tuple[str, ...]:
+    plans = []
+    for path in paths:
+        try:
+            plans.append(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise UsageError(f"--plan {path}: cannot read it ({err.strerror})") from None
+    return tuple(plans)
 
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_chars < 1:
+        raise UsageError(f"--max-chars {args.max_chars}: expected a positive number of characters")
     pairs = [(args.base / s, args.head / s, s) for s in args.stack] or [(args.base, args.head, args.head.name)]
     for _, head_dir, _ in pairs:
         if not head_dir.is_dir():
-            print(f"render_diff: no render at {head_dir}", file=sys.stderr)
-            return 2
-    report = format_report([diff_renders(*pair) for pair in pairs], args.max_chars)
+            raise UsageError(f"no render at {head_dir}: give the directory `python -m offline preview --render` wrote")
+    if args.output:
+        claim_file(args.output, "--output", COMMENT_MARKER)
+    plans = _read_plans(args.plan)
+    try:
+        report = format_report([diff_renders(*pair) for pair in pairs], args.max_chars, plans)
+    except (yaml.YAMLError, OSError) as err:
+        raise UsageError(f"a render could not be read: {' '.join(str(err).split())}") from None
     if args.output:
         args.output.write_text(report, encoding="utf-8")
     else:
         sys.stdout.write(report)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path, help="render of the base branch (or the root holding one per stack)")
+    parser.add_argument("head", type=Path, help="render of the pull request (or the root holding one per stack)")
+    parser.add_argument("--stack", action="append", default=[], help="compare BASE/STACK with HEAD/STACK")
+    parser.add_argument("--plan", action="append", type=Path, default=[], help="a plan's Markdown to put first")
+    parser.add_argument("--output", type=Path, help="write the report here (a new file, or one this wrote)")
+    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="truncate the report")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except Exception as err:  # noqa: BLE001 - one message and exit 2, a traceback only with --debug
+        return fail(err, "render_diff", args.debug)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Bandit over the code that ships or runs in CI; fails on any medium or high severity finding.
 
-    python -m scripts.sast [PATH...]
+    python -m scripts.sast [PATH...] [--debug]
 
 A finding counts as suppressed when its line carries bandit's `# nosec BXXX` (bandit drops those
 itself) or ruff's `# noqa: SXXX` for the same rule *with a written reason* (after it on the line, or as
@@ -17,6 +17,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from offline.errors import UsageError, fail
 
 ROOT = Path(__file__).resolve().parents[1]
 # What deploys (components, policies, app) and what runs with credentials in CI (offline, scripts).
@@ -60,7 +62,11 @@ def run_bandit(paths: tuple[str, ...], root: Path = ROOT) -> tuple[list[Finding]
         timeout=TIMEOUT_SECONDS,
         check=False,
     )
-    report = json.loads(result.stdout)
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UsageError(f"bandit did not produce a report (exit {result.returncode}): {detail}") from None
     findings = [
         Finding(r["test_id"], r["issue_severity"], r["filename"], r["line_number"], r["issue_text"])
         for r in report["results"]
@@ -70,8 +76,16 @@ def run_bandit(paths: tuple[str, ...], root: Path = ROOT) -> tuple[list[Finding]
 
 
 def main(argv: list[str] | None = None) -> int:
-    paths = tuple(argv if argv is not None else sys.argv[1:]) or DEFAULT_PATHS
-    findings, errors, scanned = run_bandit(paths)
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args
+    paths = tuple(a for a in args if a != "--debug") or DEFAULT_PATHS
+    try:
+        missing = [p for p in paths if not (ROOT / p).exists()]
+        if missing:
+            raise UsageError(f"no such path under {ROOT}: {', '.join(missing)}")
+        findings, errors, scanned = run_bandit(paths)
+    except (UsageError, OSError, subprocess.SubprocessError) as err:
+        return fail(err, "sast", debug)
     blocking = [f for f in findings if not suppressed_with_reason(f)]
     for finding in findings:
         print(("FAIL " if finding in blocking else "suppressed with a reason: ") + str(finding))

@@ -16,18 +16,18 @@ Exit 0: listed (with --check: nothing to do); 1: with --check, a secret must be 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.settings import ConfigError, Settings, parse
 from components.settings.problems import NAMESPACE
 from components.settings.reference import field_docs
 from offline import stackconfig
+from offline.errors import fail
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_OK, EXIT_ACTION_NEEDED, EXIT_ERROR = 0, 1, 2
@@ -99,8 +99,8 @@ def state_in_file(raw_value: Any) -> str:
 
 def stack_secrets(cwd: Path, stack: str) -> list[SecretStatus]:
     config = stackconfig.load(cwd, stack, [])
-    document = yaml.safe_load((cwd / f"Pulumi.{stack}.yaml").read_text()) or {}
-    raw = document.get("config") or {}
+    # The stack file as written (secure: values and all), read as strictly as the settings were.
+    raw = stackconfig.stack_config_document(cwd, stack, config.project)
     docs = secret_settings()
     required = required_by_rules(config.config, config.secret_keys, stack)
     return [SecretStatus(key, docs[key], tuple(required[key]), state_in_file(raw.get(key))) for key in docs]
@@ -111,12 +111,18 @@ def set_command(stack: str, key: str) -> str:
     return f"pulumi config set --stack {stack} --secret {key}"
 
 
+def _why(problem: str) -> str:
+    """The reason in a rule's `... allowed: a secure value (WHY); set it with ...`, else the whole problem."""
+    found = re.search(r"allowed: a secure value \((?P<why>[^)]*)\)", problem)
+    return found.group("why") if found else problem
+
+
 def report(stack: str, statuses: list[SecretStatus]) -> list[str]:
     width = max(len(s.key) for s in statuses) + 2
     lines = [f"Secrets of stack {stack} (Pulumi.{stack}.yaml):", ""]
     lines.append(f"  {'key':<{width}}{'needed':<10}{'state':<13}why")
     for s in sorted(statuses, key=lambda s: (not s.required, s.key)):
-        why = s.required_because[0].split("allowed: a secure value", 1)[-1].strip(" ()") if s.required else s.doc
+        why = _why(s.required_because[0]) if s.required else s.doc
         lines.append(f"  {s.key:<{width}}{'required' if s.required else 'optional':<10}{s.state:<13}{why}")
     todo = [s for s in statuses if s.needs_action]
     if not todo:
@@ -136,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--cwd", type=Path, default=ROOT, help="Pulumi project directory (default: the repository)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a secret must be set or removed")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     try:
         statuses = stack_secrets(args.cwd.resolve(), args.stack)
-    except (ConfigError, stackconfig.UsageError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - the stack file or settings: one message, exit 2
+        return fail(error, "secrets", args.debug)
     print("\n".join(report(args.stack, statuses)))
     return EXIT_ACTION_NEEDED if args.check and any(s.needs_action for s in statuses) else EXIT_OK
 

@@ -20,7 +20,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+if __package__ in (None, ""):  # run as `python scripts/smoke_test.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from offline.errors import UsageError, fail
 
 # The reference service's probes (DESIGN.md): /health is liveness, /ready is readiness.
 DEFAULT_PATHS = ("/health", "/ready")
@@ -121,13 +127,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_SECONDS, help="seconds between attempts")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, help="seconds per request")
     parser.add_argument("--expect-version", help=f"require the {VERSION_HEADER} header (and a body's version) to match")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    if args.attempts < 1:
-        parser.error("--attempts must be at least 1")
-    ok = run(
-        args.base_url, args.paths or DEFAULT_PATHS, args.attempts, args.interval, args.timeout, args.expect_version
-    )
+    try:
+        check_arguments(args)
+        ok = run(
+            args.base_url, args.paths or DEFAULT_PATHS, args.attempts, args.interval, args.timeout, args.expect_version
+        )
+    except Exception as err:  # noqa: BLE001 - one message and exit 2, a traceback only with --debug
+        return fail(err, "smoke_test", args.debug)
     return 0 if ok else 1
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    url = urlsplit(args.base_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UsageError(f"BASE_URL {args.base_url!r}: expected an http(s) URL such as https://web.example.com")
+    if args.attempts < 1:
+        raise UsageError(f"--attempts {args.attempts}: expected 1 or more")
+    for flag, seconds in (("--interval", args.interval), ("--timeout", args.timeout)):
+        if not seconds > 0:
+            raise UsageError(f"{flag} {seconds}: expected a positive number of seconds")
 
 
 if __name__ == "__main__":

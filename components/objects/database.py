@@ -28,9 +28,10 @@ from components.contract import (
     database_cluster_name,
     database_url_secret_name,
 )
+from components.objects import chart_hardening
 from components.objects.charts import CLOUDNATIVE_PG
 from components.objects.meta import Owner, standard_labels
-from components.settings import AppSpec
+from components.settings import AppSpec, Settings
 from components.settings.names import CNPG_OPERATOR_NAMESPACE
 
 CNPG_OPERATOR_VERSION = "1.30.0"  # appVersion of the pinned chart (objects/charts.py): labels our CNPG objects
@@ -230,12 +231,13 @@ def build_pod_monitor(spec: AppSpec) -> dict[str, Any]:
     }
 
 
-def operator_chart_values() -> dict[str, Any]:
-    return {
+def operator_chart_values(settings: Settings) -> dict[str, Any]:
+    values = {
         "crds": {"create": True},
         "resources": OPERATOR_RESOURCES,
         "monitoring": {"podMonitorEnabled": False, "grafanaDashboard": {"create": False}},
     }
+    return chart_hardening.merge(values, chart_hardening.cloudnative_pg(settings))
 
 
 def _secret(spec: AppSpec, name: str, secret_type: str, string_data: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +263,12 @@ def build_backup_secret(spec: AppSpec, secret_access_key: Any) -> dict[str, Any]
     return _secret(spec, backup_secret_name(spec), "Opaque", data)
 
 
+def operator_labels(owner: Owner) -> dict[str, str]:
+    """Labels of the operator's namespace and of the objects greenlight adds around its chart."""
+    return standard_labels(owner, CLOUDNATIVE_PG.chart, "database-operator", CNPG_OPERATOR_VERSION)
+
+
 def build_operator_namespace(owner: Owner) -> dict[str, Any]:
     """The operator's own namespace, created once per stack (the operator watches every namespace)."""
-    labels = standard_labels(owner, CLOUDNATIVE_PG.chart, "database-operator", CNPG_OPERATOR_VERSION)
+    labels = operator_labels(owner)
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": CNPG_OPERATOR_NAMESPACE, "labels": labels}}

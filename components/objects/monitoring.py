@@ -14,10 +14,11 @@ from typing import Any
 from components.contract import (
     ALERTMANAGER_DATASOURCE_UID,
     DASHBOARD_LABEL,
+    KUBE_PROMETHEUS_STACK_RELEASE,
     LOKI_DATASOURCE_UID,
     PROMETHEUS_DATASOURCE_UID,
 )
-from components.objects import alertmanager, alloy
+from components.objects import alertmanager, alloy, chart_hardening
 from components.objects.charts import LOKI_RELEASE
 from components.objects.meta import standard_labels
 from components.settings import Settings
@@ -28,6 +29,12 @@ GRAFANA_ADMIN_USER = "admin"
 LOKI_STORAGE_SECRET = "loki-object-storage"  # noqa: S105 (a name, not a value)
 LOKI_SECRET_KEY_ENV = "LOKI_S3_SECRET_ACCESS_KEY"  # noqa: S105 (a name, not a value)
 LOKI_SCHEMA_FROM = "2024-04-01"  # TSDB + schema v13: the schema Loki 3 recommends
+# Services kube-prometheus-stack names after its release (templates/prometheus/service.yaml, alertmanager/).
+PROMETHEUS_PORT = 9090
+ALERTMANAGER_PORT = 9093
+# Loki in S3 mode runs as a ring of this many replicas in prod, each stream written to all of them (quorum 2).
+LOKI_PROD_REPLICAS = 3
+BACKUP_ANNOTATION = "greenlight.dev/backup"  # where a StatefulSet's data is backed up (policy backups-scheduled)
 
 # Per-environment sizing: (cpu request, memory request, memory limit) and replicas. CPU is not
 # limited (throttling a TSDB hurts more than it saves); memory is, so a leak cannot take the node.
@@ -106,6 +113,11 @@ def resources(settings: Settings, component: str) -> dict[str, Any]:
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory_limit}}
 
 
+def chart_resources(settings: Settings, component: str) -> dict[str, Any]:
+    """A chart-installed component's resources: CPU limited too (the pack's container-resources)."""
+    return chart_hardening.cpu_limited(resources(settings, component))
+
+
 def _volume_claim(settings: Settings, size: str) -> dict[str, Any]:
     spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
     if settings.monitoring.storage_class:
@@ -144,7 +156,7 @@ def loki_datasource(settings: Settings) -> dict[str, Any]:
 def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
     mon = settings.monitoring
     sizing = SIZING[settings.environment]
-    return {
+    values = {
         "crds": {"enabled": False},  # installed by the prometheus-operator-crds chart, first
         "defaultRules": default_rules(settings),
         **control_plane_targets(settings),
@@ -184,14 +196,42 @@ def kube_prometheus_stack_values(settings: Settings) -> dict[str, Any]:
         "kubeStateMetrics": {"enabled": True},
         "nodeExporter": {"enabled": True},
     }
+    return chart_hardening.merge(values, chart_hardening.kube_prometheus_stack(settings))
+
+
+def _service_url(settings: Settings, component: str, port: int) -> str:
+    return (
+        f"http://{KUBE_PROMETHEUS_STACK_RELEASE}-{component}.{settings.monitoring.namespace}.svc.cluster.local:{port}"
+    )
+
+
+def datasources(settings: Settings) -> list[dict[str, Any]]:
+    """Prometheus, Alertmanager and Loki, provisioned from the grafana chart's own ConfigMap."""
+    prometheus = {
+        "name": "Prometheus",
+        "type": "prometheus",
+        "uid": PROMETHEUS_DATASOURCE_UID,
+        "access": "proxy",
+        "url": _service_url(settings, "prometheus", PROMETHEUS_PORT),
+        "isDefault": True,
+    }
+    alertmanager = {
+        "name": "Alertmanager",
+        "type": "alertmanager",
+        "uid": ALERTMANAGER_DATASOURCE_UID,
+        "access": "proxy",
+        "url": _service_url(settings, "alertmanager", ALERTMANAGER_PORT),
+        "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+    }
+    return [prometheus, alertmanager, loki_datasource(settings)]
 
 
 def grafana_values(settings: Settings) -> dict[str, Any]:
-    """Grafana: admin from an existing Secret, data sources and dashboards through its sidecars."""
+    """Grafana: admin from an existing Secret, data sources from its ConfigMap, dashboards through a sidecar."""
     return {
         "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
         "testFramework": {"enabled": False},  # a `helm test` hook pod
-        "resources": resources(settings, "grafana"),
+        "resources": chart_resources(settings, "grafana"),
         "sidecar": {
             "dashboards": {
                 "enabled": True,
@@ -199,24 +239,41 @@ def grafana_values(settings: Settings) -> dict[str, Any]:
                 "labelValue": next(iter(DASHBOARD_LABEL.values())),
                 "searchNamespace": "ALL",
             },
-            "datasources": {
-                "enabled": True,
-                "defaultDatasourceEnabled": True,
-                "uid": PROMETHEUS_DATASOURCE_UID,
-                "alertmanager": {"enabled": True, "uid": ALERTMANAGER_DATASOURCE_UID},
-            },
         },
-        "additionalDataSources": [loki_datasource(settings)],
+        "datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": datasources(settings)}},
     }
+
+
+def _on_bucket(settings: Settings, storage: dict[str, Any], single_binary: dict[str, Any]) -> None:
+    """Loki on S3: the bucket, its key from a Secret, and the ring's disruption budget."""
+    mon = settings.monitoring
+    storage["bucketNames"] = {"chunks": mon.loki_bucket, "ruler": mon.loki_bucket}
+    storage["s3"] = {
+        "region": mon.loki_region,
+        "accessKeyId": mon.loki_access_key_id,
+        # Expanded by Loki at start (the chart passes -config.expand-env) from a Secret: never in the values.
+        "secretAccessKey": f"${{{LOKI_SECRET_KEY_ENV}}}",
+        **({"endpoint": mon.loki_endpoint} if mon.loki_endpoint else {}),
+    }
+    single_binary["podDisruptionBudget"] = chart_hardening.DISRUPTION_BUDGET if single_binary["replicas"] > 1 else {}
+    # Chunks and index live in the bucket (versioned there); the volume holds the WAL, replayed on start.
+    single_binary["annotations"] = {BACKUP_ANNOTATION: f"s3://{mon.loki_bucket} (chunks and index)"}
+    single_binary["extraEnv"] = [
+        {
+            "name": LOKI_SECRET_KEY_ENV,
+            "valueFrom": {"secretKeyRef": {"name": LOKI_STORAGE_SECRET, "key": "secret-access-key"}},
+        }
+    ]
 
 
 def loki_values(settings: Settings) -> dict[str, Any]:
     mon = settings.monitoring
     object_store = "s3" if mon.loki_storage == "s3" else "filesystem"
     storage: dict[str, Any] = {"type": object_store}
+    replicas = LOKI_PROD_REPLICAS if settings.is_prod and object_store == "s3" else 1
     single_binary: dict[str, Any] = {
-        "replicas": 1,
-        "resources": resources(settings, "loki"),
+        "replicas": replicas,
+        "resources": chart_resources(settings, "loki"),
         "persistence": {
             "enabled": True,
             "size": mon.storage_size,
@@ -224,26 +281,12 @@ def loki_values(settings: Settings) -> dict[str, Any]:
         },
     }
     if object_store == "s3":
-        storage["bucketNames"] = {"chunks": mon.loki_bucket, "ruler": mon.loki_bucket, "admin": mon.loki_bucket}
-        storage["s3"] = {
-            "region": mon.loki_region,
-            "accessKeyId": mon.loki_access_key_id,
-            # Expanded by Loki at start (-config.expand-env) from a Secret: never in the values.
-            "secretAccessKey": f"${{{LOKI_SECRET_KEY_ENV}}}",
-            **({"endpoint": mon.loki_endpoint} if mon.loki_endpoint else {}),
-        }
-        single_binary["extraArgs"] = ["-config.expand-env=true"]
-        single_binary["extraEnv"] = [
-            {
-                "name": LOKI_SECRET_KEY_ENV,
-                "valueFrom": {"secretKeyRef": {"name": LOKI_STORAGE_SECRET, "key": "secret-access-key"}},
-            }
-        ]
-    return {
+        _on_bucket(settings, storage, single_binary)
+    values = {
         "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,  # single tenant
-            "commonConfig": {"replication_factor": 1},
+            "commonConfig": {"replication_factor": replicas},
             "storage": storage,
             "schemaConfig": {
                 "configs": [
@@ -270,10 +313,11 @@ def loki_values(settings: Settings) -> dict[str, Any]:
         "test": {"enabled": False},  # a `helm test` hook
         "minio": {"enabled": False},
     }
+    return chart_hardening.merge(values, chart_hardening.loki(settings))
 
 
 def alloy_values(settings: Settings) -> dict[str, Any]:
-    return {
+    values = {
         "controller": {"type": "daemonset"},
         "alloy": {
             "configMap": {
@@ -281,9 +325,10 @@ def alloy_values(settings: Settings) -> dict[str, Any]:
                 "content": alloy.alloy_config(alloy.loki_push_url(settings.monitoring.namespace)),
             },
             "extraEnv": [{"name": alloy.NODE_NAME_ENV, "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
-            "resources": resources(settings, "alloy"),
+            "resources": chart_resources(settings, "alloy"),
         },
     }
+    return chart_hardening.merge(values, chart_hardening.alloy(settings))
 
 
 def labels(settings: Settings, component: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 
 from components.contract import KUBE_PROMETHEUS_STACK_RELEASE
-from components.objects import alertmanager, monitoring
+from components.objects import alertmanager, chart_hardening, monitoring, platform_network
 from components.objects.charts import (
     ALLOY,
     ALLOY_RELEASE,
@@ -41,6 +41,8 @@ class MonitoringStack(pulumi.ComponentResource):
         ns_name = settings.monitoring.namespace
         namespace = register(f"{name}-namespace", monitoring.build_namespace(settings), child_opts(self))
         in_ns = child_opts(self, [namespace])
+        for policy in platform_network.build_monitoring_policies(settings, monitoring.labels(settings, "network")):
+            register(f"{name}-netpol-{policy['metadata']['name']}", policy, in_ns)
         secrets = [
             register(f"{name}-grafana-admin", self._grafana_admin(settings), in_ns),
             register(f"{name}-alertmanager-receivers", self._alertmanager_receivers(settings), in_ns),
@@ -50,7 +52,10 @@ class MonitoringStack(pulumi.ComponentResource):
             secrets.append(register(f"{name}-loki-storage", monitoring.build_loki_storage_secret(settings, key), in_ns))
 
         crds = chart(f"{name}-operator-crds", OPERATOR_CRDS, OPERATOR_CRDS_RELEASE, ns_name, {}, in_ns, skip_crds=False)
-        after_secrets = child_opts(self, [namespace, crds, *secrets])
+        self.crds = crds  # what other platform pieces' monitors (the CNPG operator's PodMonitor) wait for
+        reader = chart_hardening.build_grafana_dashboard_reader(monitoring.labels(settings, "grafana"))
+        dashboard_reader = register(f"{name}-grafana-dashboard-reader", reader, child_opts(self))
+        after_secrets = child_opts(self, [namespace, crds, dashboard_reader, *secrets])
         chart(
             f"{name}-kube-prometheus-stack",
             KUBE_PROMETHEUS_STACK,
@@ -61,7 +66,11 @@ class MonitoringStack(pulumi.ComponentResource):
             skip_crds=True,
         )
         loki_values = monitoring.loki_values(settings)
-        loki = chart(f"{name}-loki", LOKI, LOKI_RELEASE, ns_name, loki_values, after_secrets, skip_crds=False)
+        # Loki's volumes hold logs not yet in the bucket: protected in prod, like the database's.
+        keep = child_opts(
+            self, [namespace, crds, *secrets], protect=settings.is_prod, retain_on_delete=settings.is_prod
+        )
+        loki = chart(f"{name}-loki", LOKI, LOKI_RELEASE, ns_name, loki_values, keep, skip_crds=False)
         alloy_values = monitoring.alloy_values(settings)
         after_loki = child_opts(self, [namespace, loki])
         chart(f"{name}-alloy", ALLOY, ALLOY_RELEASE, ns_name, alloy_values, after_loki, skip_crds=False)

@@ -7,9 +7,11 @@ namespace and the chart are protected and retained on delete.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 
-from components.objects import database
+from components.objects import database, platform_network
 from components.objects.charts import CLOUDNATIVE_PG, CLOUDNATIVE_PG_RELEASE
 from components.resources.register import chart, child_opts, register
 from components.settings import Settings
@@ -26,7 +28,14 @@ class PostgresOperator(pulumi.ComponentResource):
 
     chart: pulumi.Resource
 
-    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        opts: pulumi.ResourceOptions | None = None,
+        monitoring_crds: Sequence[pulumi.Resource] = (),
+    ) -> None:
+        """`monitoring_crds`: what installs the PodMonitor CRD the operator's own PodMonitor needs."""
         super().__init__("greenlight:index:PostgresOperator", name, None, opts)
         keep = settings.is_prod
         legacy = pulumi.Alias(parent=pulumi.create_urn(LEGACY_PARENT_NAME, LEGACY_PARENT_TYPE))
@@ -45,7 +54,14 @@ class PostgresOperator(pulumi.ComponentResource):
             CLOUDNATIVE_PG,
             CLOUDNATIVE_PG_RELEASE,
             database.CNPG_OPERATOR_NAMESPACE,
-            database.operator_chart_values(),
-            child_opts(self, [namespace], protect=keep, retain_on_delete=keep, aliases=[legacy]),
+            database.operator_chart_values(settings),
+            child_opts(self, [namespace, *monitoring_crds], protect=keep, retain_on_delete=keep, aliases=[legacy]),
         )
+        in_ns = child_opts(self, [namespace])
+        labels = database.operator_labels(settings)
+        ns = database.CNPG_OPERATOR_NAMESPACE
+        for policy in platform_network.build_operator_policies(ns, settings.monitoring.namespace, labels):
+            register(f"{name}-netpol-{policy['metadata']['name']}", policy, in_ns)
+        if settings.is_prod:  # two replicas there (chart_hardening.cloudnative_pg)
+            register(f"{name}-pdb", platform_network.build_operator_disruption_budget(ns, labels), in_ns)
         self.register_outputs({"namespace": database.CNPG_OPERATOR_NAMESPACE, "chart": CLOUDNATIVE_PG.version})

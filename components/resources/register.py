@@ -23,6 +23,7 @@ _FIELDS = {
     "stringData": "string_data",
     "type": "type",
     "automountServiceAccountToken": "automount_service_account_token",
+    "rules": "rules",
 }
 _KINDS: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
@@ -36,6 +37,7 @@ _KINDS: dict[tuple[str, str], Any] = {
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
     ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
     ("batch/v1", "Job"): k8s.batch.v1.Job,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
 }
 
 

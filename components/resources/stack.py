@@ -61,7 +61,12 @@ def install_platform(settings: Settings, provider: k8s.Provider | None = None) -
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     # Prometheus/Alertmanager/Grafana/Loki/Alloy; its charts install the CRDs monitors and rules need.
     monitoring = (MonitoringStack("monitoring", settings, on_cluster),) if settings.monitoring.enabled else ()
-    operator = PostgresOperator("database-operator", settings, on_cluster) if settings.database.enabled else None
+    crds = [m.crds for m in monitoring]  # the operator's PodMonitor needs the monitoring CRDs
+    operator = (
+        PostgresOperator("database-operator", settings, on_cluster, monitoring_crds=crds)
+        if settings.database.enabled
+        else None
+    )
     outputs: dict[str, Any] = {"environment": settings.environment}
     if monitoring:
         outputs["portForward"] = port_forward_commands(settings.cluster.context, settings.monitoring.namespace)

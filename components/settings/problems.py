@@ -32,4 +32,11 @@ def problem(key: str, value: Any, allowed: str, *, secret: bool = False) -> str:
 
 def missing(key: str, why: str) -> str:
     """A required secret that is not set: how to set it and why it is needed."""
-    return f"{NAMESPACE}:{key} is missing; allowed: a secure value ({why})"
+    how = f"set it with `pulumi config set --secret {NAMESPACE}:{key} <value>`"
+    return f"{NAMESPACE}:{key} is missing; allowed: a secure value ({why}); {how}"
+
+
+def required(key: str, allowed: str) -> str:
+    """A required setting that is not set (absent, or empty): how to set it and what it may be."""
+    path = " --path" if "." in key else ""
+    return f"{NAMESPACE}:{key} is missing; set it with `pulumi config set{path} {NAMESPACE}:{key} <value>` ({allowed})"

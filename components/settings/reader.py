@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from components.settings.fields import Secret, camel
-from components.settings.problems import NAMESPACE, problem
+from components.settings.problems import NAMESPACE, problem, required
 
 T = TypeVar("T")
 
@@ -75,6 +75,12 @@ def _coerce(value: Any, tp: Any) -> Any:
     raise ValueError
 
 
+def _is_required(f: dataclasses.Field[Any], environment: str) -> bool:
+    """No default at all, for any environment: the user must set it."""
+    no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    return no_default and environment not in f.metadata.get("env_default", {})
+
+
 class Reader:
     """Reads one dataclass tree from raw config, collecting problems instead of stopping."""
 
@@ -112,12 +118,14 @@ class Reader:
             if dataclasses.is_dataclass(tp):
                 values[f.name] = self.read(tp, raw.get(key), sub)  # type: ignore[arg-type]
                 continue
-            if key in raw:
+            allowed = f.metadata.get("allowed") or describe(tp)
+            given = raw.get(key)
+            if given is not None and not (given == "" and _is_required(f, self.environment)):
                 self.given.add(sub)
                 try:
-                    value = _coerce(raw[key], tp)
+                    value = _coerce(given, tp)
                 except (ValueError, TypeError, json.JSONDecodeError):
-                    self.problem(sub, raw[key], f.metadata.get("allowed") or describe(tp))
+                    self.problem(sub, given, allowed)
                     continue
             elif self.environment in f.metadata.get("env_default", {}):
                 value = f.metadata["env_default"][self.environment]
@@ -125,8 +133,8 @@ class Reader:
                 value = f.default
             elif f.default_factory is not dataclasses.MISSING:
                 value = f.default_factory()
-            else:
-                self.problem(sub, None, f"{f.metadata.get('allowed') or describe(tp)} (required)")
+            else:  # absent, null or empty: a required setting is missing, never the string "None"
+                self.problems.append(required(sub, allowed))
                 continue
             check = f.metadata.get("check")
             if check is not None and not check(value):

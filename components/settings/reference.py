@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import re
+import sys
 import typing
 from pathlib import Path
 
@@ -54,17 +55,36 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+class ReferenceError(Exception):
+    """The README cannot take the table: the message says which file and why; nothing was written."""
+
+
 def write(readme: Path) -> None:
-    text = readme.read_text()
+    """Replaces the table between the settings markers; anything else in the file stays as it is."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ReferenceError(f"--write {readme}: cannot read it ({err.strerror})") from None
     block = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    readme.write_text(block.sub(lambda _: f"{BEGIN}\n{settings_table()}\n{END}", text))
+    if not block.search(text):
+        raise ReferenceError(f"--write {readme}: no settings markers ({BEGIN} ... {END}); nothing was written")
+    readme.write_text(block.sub(lambda _: f"{BEGIN}\n{settings_table()}\n{END}", text), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, metavar="README")
+    args = parser.parse_args(argv)
+    if not args.write:
+        print(settings_table())
+        return 0
+    try:
+        write(args.write)
+    except ReferenceError as err:  # exit 2 and one message, like every other command
+        print(f"reference: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", type=Path, metavar="README")
-    args = parser.parse_args()
-    if args.write:
-        write(args.write)
-    else:
-        print(settings_table())
+    sys.exit(main())

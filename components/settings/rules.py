@@ -11,7 +11,7 @@ from components.settings import consistency
 from components.settings.grammar import cpu_millicores, duration_seconds, memory_bytes
 from components.settings.model import Resources, Settings
 from components.settings.model.release import MAX_CANARY_TOTAL_PAUSE_SECONDS
-from components.settings.problems import missing, problem
+from components.settings.problems import missing, problem, required
 
 # Prod minimums from the production-readiness checklist (DESIGN.md).
 PROD_MIN_REPLICAS = 2
@@ -44,7 +44,7 @@ def _images(s: Settings) -> list[str]:
     )
     for key, image in keyed.items():
         if image == "":
-            problems.append(problem(key, image, "an image reference pinned by digest, or 'build' (required)"))
+            problems.append(required(key, "an image reference pinned by digest, or 'build'"))
         elif image.rsplit("/", 1)[-1].split("@")[0].endswith(":latest"):
             problems.append(problem(key, image, "an immutable reference; 'latest' is a mutable tag"))
         elif image != "build" and ":" not in image.rsplit("/", 1)[-1] and "@" not in image:
@@ -67,8 +67,8 @@ def _prod_minimums(s: Settings) -> list[str]:
             )
         )
     if not s.cluster.context:
-        allowed = "the kubeconfig context of the prod cluster (required in prod: never whichever is current)"
-        problems.append(problem("cluster.context", "", allowed))
+        allowed = "the kubeconfig context of the prod cluster; prod never uses whichever is current"
+        problems.append(required("cluster.context", allowed))
     if not s.monitoring.enabled:
         problems.append(problem("monitoring.enabled", False, "true in prod (monitoring and alerting are required)"))
     if s.pagerduty_routing_key is None:
@@ -95,17 +95,19 @@ def _pairs(s: Settings) -> list[str]:
             problem("app.autoscaling.minReplicas", a.min_replicas, f"at most maxReplicas ({a.max_replicas})")
         )
     if s.app.ingress.enabled and not s.app.ingress.host:
-        problems.append(problem("app.ingress.host", "", "a DNS name when ingress.enabled is true (required)"))
+        problems.append(required("app.ingress.host", "a DNS name when ingress.enabled is true"))
     if s.monitoring.enabled and s.grafana_admin_password is None:
         problems.append(missing("grafanaAdminPassword", "required when monitoring is enabled"))
     if s.monitoring.enabled and s.monitoring.loki_storage == "s3":
         if not s.monitoring.loki_bucket:
-            problems.append(problem("monitoring.lokiBucket", "", "a bucket name when lokiStorage is s3 (required)"))
+            problems.append(required("monitoring.lokiBucket", "a bucket name when lokiStorage is s3"))
         if s.loki_secret_access_key is None:
             problems.append(missing("lokiSecretAccessKey", "required when lokiStorage is s3"))
     b = s.database.backup
     if s.database.enabled and b.enabled:
-        if not b.destination_path.startswith("s3://"):
+        if not b.destination_path:
+            problems.append(required("database.backup.destinationPath", "an s3://bucket/path when backup is enabled"))
+        elif not b.destination_path.startswith("s3://"):
             problems.append(
                 problem(
                     "database.backup.destinationPath",
@@ -117,12 +119,10 @@ def _pairs(s: Settings) -> list[str]:
             problems.append(missing("backupSecretAccessKey", "required when backup is enabled"))
     if s.database.enabled and s.database.restore.enabled and not s.database.restore.source_cluster:
         problems.append(
-            problem(
-                "database.restore.sourceCluster", "", "the cluster to restore from (required when restore is enabled)"
-            )
+            required("database.restore.sourceCluster", "the cluster to restore from when restore is enabled")
         )
     if s.builds_image and not s.image.username:
-        problems.append(problem("image.username", "", "a registry user when an image is 'build' (required)"))
+        problems.append(required("image.username", "a registry user when an image is 'build'"))
     if s.builds_image and s.registry_password is None:
         problems.append(missing("registryPassword", "required when an image is 'build'"))
     gate = s.release.gate

@@ -5,9 +5,19 @@ Importing this package starts nothing; `build_pack()` (called by policies/__main
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, Policy, PolicyPack
+from pulumi_policy import EnforcementLevel, Policy
 
-from greenlight_policies import durability, metadata, observability, reliability, remediation, services, workloads
+from greenlight_policies import (
+    charts,
+    durability,
+    metadata,
+    observability,
+    reliability,
+    remediation,
+    server,
+    services,
+    workloads,
+)
 
 PACK_NAME = "greenlight-readiness"
 # Per-policy levels and properties come from policies/config/<env>.json; unconfigured, a finding is advisory.
@@ -23,8 +33,10 @@ def all_policies() -> list[Policy]:
         *durability.POLICIES,
         *reliability.POLICIES,
         *observability.POLICIES,
+        *charts.POLICIES,
     ]
 
 
-def build_pack() -> PolicyPack:
-    return PolicyPack(name=PACK_NAME, policies=all_policies(), enforcement_level=DEFAULT_LEVEL)
+def build_pack() -> None:
+    """Serves the pack (as pulumi_policy.PolicyPack would, with one decoding per request: see server.py)."""
+    server.serve(PACK_NAME, all_policies(), DEFAULT_LEVEL)

@@ -58,9 +58,12 @@ def rules_of(kind: str, props: Mapping[str, Any]) -> list[AlertRule]:
 
 
 def stack_rules(stack: Stack) -> list[AlertRule]:
-    chart = stack.chart(PROMETHEUS_STACK_CHART)
-    rules = [r for o in stack.kind("PrometheusRule") for r in rules_of("PrometheusRule", o.props)]
-    return rules + (rules_of("Chart", chart.props) if chart else [])
+    def build() -> list[AlertRule]:
+        chart = stack.chart(PROMETHEUS_STACK_CHART)
+        rules = [r for o in stack.kind("PrometheusRule") for r in rules_of("PrometheusRule", o.props)]
+        return rules + (rules_of("Chart", chart.props) if chart else [])
+
+    return stack.memo("alert-rules", build)
 
 
 # -- Alertmanager config ----------------------------------------------------------------------------

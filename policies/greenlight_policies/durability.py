@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
-from greenlight_policies.kube import group_of, kind_of
 from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, is_prod, resource_policy, stack_policy
-from greenlight_policies.stackview import Stack
+from greenlight_policies.stackview import Obj, Stack
 
 CNPG_GROUP = "postgresql.cnpg.io"
 VELERO_GROUP = "velero.io"
@@ -61,12 +60,13 @@ def unbacked_data(args: StackValidationArgs, config: Mapping[str, Any]) -> Itera
             )
 
 
-def unprotected_state(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
+def unprotected_state(resource: Obj, config: Mapping[str, Any]) -> Iterator[str]:
     if not is_prod(config):
         return
-    kind, group = kind_of(args.resource_type), group_of(args.resource_type)
-    if (kind, group) in STATEFUL_KINDS and not args.opts.protect:
-        yield f"{kind} {args.name}: set the resource option protect=True (and retain_on_delete=True) in prod."
+    kind, group = resource.kind, resource.group
+    if (kind, group) in STATEFUL_KINDS and not resource.protect:
+        name = resource.resource_name
+        yield f"{kind} {name}: set the resource option protect=True (and retain_on_delete=True) in prod."
 
 
 POLICIES = [

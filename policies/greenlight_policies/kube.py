@@ -127,7 +127,7 @@ def workload(resource_type: str, name: str, props: Any) -> Workload | None:
     kind = kind_of(resource_type)
     if kind not in POD_SPEC_PATHS:
         return None
-    data = plain(props)
+    data = props if isinstance(props, dict) else plain(props)  # plain already when it comes from a view
     template_path = POD_SPEC_PATHS[kind][:-1]
     metadata = data.get("metadata") or {}
     template_meta = dig(data, *template_path, "metadata") if kind != "Pod" else metadata

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity
+from pulumi_policy import Severity
+from pulumi_policy.proxy import UnknownValueError
 
-from greenlight_policies.kube import kind_of, plain, workload
+from greenlight_policies.kube import is_unknown, plain
 from greenlight_policies.registry import Meta, resource_policy
+from greenlight_policies.stackview import Obj
 
 # https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/ (managed-by has its own,
 # remediating policy) + the ownership labels cost reports group by.
@@ -29,26 +31,41 @@ POD_COST_LABELS = ("team", "cost-center")
 
 
 def labels_of(props: Any) -> dict[str, str] | None:
-    """The object's labels ({} when unlabelled), None when the props carry no metadata at all."""
+    """The object's labels ({} when unlabelled), None when the props carry no metadata at all.
+
+    Metadata or labels not known until the update cannot be judged: UnknownValueError, which the
+    servicer reports as "can't run policy during preview" (as the SDK's proxies do when read).
+    """
     if not isinstance(props, Mapping) or "metadata" not in props:
         return None
-    return dict(plain((props.get("metadata") or {}).get("labels") or {}))
+    metadata = props.get("metadata")
+    _known(metadata, "metadata")
+    labels = (metadata or {}).get("labels")
+    _known(labels, "metadata", "labels")
+    # A dict when it comes from a view (plain already); the SDK's proxies otherwise.
+    return dict(labels) if isinstance(labels, dict) else dict(plain(labels or {}))
 
 
-def missing_labels(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
-    kind = kind_of(args.resource_type)
-    labels = labels_of(args.props) if kind else None
+def _known(value: Any, *path: str) -> None:
+    if is_unknown(value):
+        raise UnknownValueError(value, list(path))
+
+
+def missing_labels(resource: Obj, config: Mapping[str, Any]) -> Iterator[str]:
+    kind = resource.kind
+    labels = labels_of(resource.props) if kind else None
     if labels is None:
         return
     required = list(config.get("labels", RECOMMENDED_LABELS))
     missing = [label for label in required if not labels.get(label)]
     if missing:
-        yield f"{kind} {args.name}: add the labels {', '.join(missing)}."
-    found = workload(args.resource_type, args.name, args.props)
+        yield f"{kind} {resource.resource_name}: add the labels {', '.join(missing)}."
+    found = resource.workload
     if found and found.kind != "Pod":
         absent = [label for label in POD_COST_LABELS if label in required and not found.pod_labels.get(label)]
         if absent:
-            yield f"{kind} {args.name}: add {', '.join(absent)} to the pod template labels (cost allocation)."
+            where = f"{kind} {resource.resource_name}"
+            yield f"{where}: add {', '.join(absent)} to the pod template labels (cost allocation)."
 
 
 POLICIES = [

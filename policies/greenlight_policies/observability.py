@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from greenlight_policies import alerting
-from greenlight_policies.kube import Workload, chart_name, image_repository, kind_of, plain, selector_matches
+from greenlight_policies.kube import Workload, chart_name, image_repository, selector_matches
 from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, is_prod, resource_policy, stack_policy
 from greenlight_policies.stackview import Obj, Stack
 
@@ -34,8 +35,8 @@ def _in_namespaces(selector: Mapping[str, Any] | None, own_namespace: str, names
 
 
 def scraped(stack: Stack, w: Workload) -> bool:
-    for monitor in stack.kind("ServiceMonitor"):
-        for service in stack.services_selecting(w):
+    for service in stack.services_selecting(w):
+        for monitor in stack.selecting("ServiceMonitor", service.labels):
             if selector_matches(monitor.spec.get("selector"), service.labels) and _in_namespaces(
                 monitor.spec.get("namespaceSelector"), monitor.namespace, service.namespace
             ):
@@ -43,7 +44,7 @@ def scraped(stack: Stack, w: Workload) -> bool:
     return any(
         selector_matches(m.spec.get("selector"), w.pod_labels)
         and _in_namespaces(m.spec.get("namespaceSelector"), m.namespace, w.namespace)
-        for m in stack.kind("PodMonitor")
+        for m in stack.selecting("PodMonitor", w.pod_labels)
     )
 
 
@@ -65,27 +66,36 @@ def identities(stack: Stack, o: Obj, w: Workload) -> set[str]:
     return {n for n in names if n}
 
 
-def covers(rule: alerting.AlertRule, names: set[str]) -> bool:
-    for _, op, value in _POSITIVE_MATCHER.findall(rule.expr):
-        if value in names or (op == "=~" and any(re.fullmatch(value, n) for n in names if _valid(value))):
-            return True
-    return False
+@dataclass(frozen=True)
+class RuleSelectors:
+    """What the stack's alert rules select on, from their positive label matchers (parsed once)."""
+
+    values: frozenset[str]  # every value a `label="..."` or `label=~"..."` matcher names
+    patterns: tuple[re.Pattern[str], ...]  # the valid `=~` values, compiled
+
+    @classmethod
+    def of(cls, rules: list[alerting.AlertRule]) -> RuleSelectors:
+        matchers = [(op, value) for rule in rules for _, op, value in _POSITIVE_MATCHER.findall(rule.expr)]
+        regexes = dict.fromkeys(value for op, value in matchers if op == "=~")
+        return cls(frozenset(value for _, value in matchers), tuple(p for p in map(_compiled, regexes) if p))
+
+    def cover(self, names: set[str]) -> bool:
+        """Some rule names one of `names`, literally or by a regex matching it whole."""
+        return bool(names & self.values) or any(p.fullmatch(n) for p in self.patterns for n in names)
 
 
-def _valid(pattern: str) -> bool:
+def _compiled(pattern: str) -> re.Pattern[str] | None:
     try:
-        re.compile(pattern)
+        return re.compile(pattern)
     except re.error:
-        return False
-    return True
+        return None
 
 
 def uncovered_apps(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator[Finding]:
     stack = Stack.of(args)
-    rules = alerting.stack_rules(stack)
+    selectors = stack.memo("alert-rule-selectors", lambda: RuleSelectors.of(alerting.stack_rules(stack)))
     for o, w in stack.app_workloads():
-        names = identities(stack, o, w)
-        if not any(covers(rule, names) for rule in rules):
+        if not selectors.cover(identities(stack, o, w)):
             yield (
                 f"{w.kind} {w.name}: no alert rule selects it (by job, service, app name or namespace); add "
                 "alerts for it to a PrometheusRule (components/rules/ builds HighErrorRate and the SLO alerts).",
@@ -126,9 +136,8 @@ def missing_logging(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator
         yield "No log collector: install Grafana Alloy (grafana/alloy chart) to ship pod logs to Loki.", ""
 
 
-def alert_metadata(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Iterator[str]:
-    kind = kind_of(args.resource_type)
-    props = plain(args.props)
+def alert_metadata(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
+    kind, props = resource.kind, resource.props
     if kind != "PrometheusRule" and not (kind == "" and chart_name(props) == alerting.PROMETHEUS_STACK_CHART):
         return
     for rule in alerting.rules_of(kind, props):

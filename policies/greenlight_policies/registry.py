@@ -1,7 +1,8 @@
 """How a greenlight rule becomes a CrossGuard policy: metadata, docs link, config schema, environment.
 
-Rules are plain functions that yield findings; these helpers register them once with their metadata
-(kebab-case name, "Checks that ..." description, severity, remediation steps, docs URL).
+Rules are plain functions over plain views (stackview.Obj, kube.Workload, stackview.Stack) that yield
+findings; these helpers register them once with their metadata (kebab-case name, "Checks that ..."
+description, severity, remediation steps, docs URL).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from greenlight_policies.kube import Workload, rendered_by_chart, workload
+from greenlight_policies import exceptions
+from greenlight_policies.kube import Workload
+from greenlight_policies.stackview import Obj, view_of
 
 DOCS_URL = "https://github.com/acme/greenlight/blob/main/policies/README.md"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -36,10 +39,13 @@ ENVIRONMENT_PROPERTY: dict[str, Any] = {
 }
 
 Finding = tuple[str, str]  # (message, urn or "" for the stack)
-ResourceRule = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
+ResourceRule = Callable[[Obj, Mapping[str, Any]], Iterable[str]]
 WorkloadRule = Callable[[Workload, Mapping[str, Any]], Iterable[str]]
 StackRule = Callable[[StackValidationArgs, Mapping[str, Any]], Iterable[Finding]]
 Remediation = Callable[[ResourceValidationArgs], Mapping[str, Any] | None]
+# Every rule registered, with its metadata: chart-exceptions re-runs them to see which exceptions applied.
+RESOURCE_RULES: list[tuple[Meta, ResourceRule]] = []
+STACK_RULES: list[tuple[Meta, StackRule]] = []
 
 
 @dataclass(frozen=True)
@@ -68,19 +74,27 @@ def is_prod(config: Mapping[str, Any]) -> bool:
     return environment(config) == "prod"
 
 
-def _defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Schema defaults under the given config: the engine fills them too, but not every engine does."""
-    values = {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
-    values.update(given or {})
-    return values
+def _defaults(meta: Meta) -> dict[str, Any]:
+    """Schema defaults: the engine fills them into the config too, but not every engine does."""
+    return {k: v["default"] for k, v in (meta.properties or {}).items() if "default" in v}
+
+
+def defaults(meta: Meta, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Schema defaults under the given config."""
+    return {**_defaults(meta), **(given or {})}
 
 
 def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | None = None) -> ResourceValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if rendered_by_chart(args.urn):
-            return
-        for message in rule(args, _defaults(meta, args.get_config())):
-            report(message, None)
+        resource = view_of(args)
+        for message in rule(resource, {**defaults, **args.get_config()}):
+            # A chart object's finding may be excepted, by name, in the one table (exceptions.py).
+            if exceptions.find(meta.name, resource.urn, resource.type, resource.props, message) is None:
+                report(message, None)
+
+    RESOURCE_RULES.append((meta, rule))
 
     return ResourceValidationPolicy(
         name=meta.name,
@@ -98,17 +112,26 @@ def resource_policy(meta: Meta, rule: ResourceRule, remediate: Remediation | Non
 def workload_policy(meta: Meta, rule: WorkloadRule) -> ResourceValidationPolicy:
     """One rule over every workload kind: the rule sees the pod spec, wherever the kind keeps it."""
 
-    def over_workloads(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterable[str]:
-        found = workload(args.resource_type, args.name, args.props)
+    def over_workloads(resource: Obj, config: Mapping[str, Any]) -> Iterable[str]:
+        found = resource.workload
         return rule(found, config) if found else ()
 
     return resource_policy(meta, over_workloads)
 
 
 def stack_policy(meta: Meta, rule: StackRule) -> StackValidationPolicy:
+    defaults = _defaults(meta)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        for message, urn in rule(args, _defaults(meta, args.get_config())):
-            report(message, urn or None)
+        by_urn: dict[str, Any] = {}
+        for message, urn in rule(args, {**defaults, **args.get_config()}):
+            if urn and not by_urn:
+                by_urn = {r.urn: r for r in args.resources}
+            found = by_urn.get(urn) if urn else None
+            if found is None or exceptions.find(meta.name, urn, found.resource_type, found.props, message) is None:
+                report(message, urn or None)
+
+    STACK_RULES.append((meta, rule))
 
     return StackValidationPolicy(
         name=meta.name,

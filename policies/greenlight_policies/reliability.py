@@ -7,7 +7,7 @@ protects it, blue-green needs both colors, and migrations are a Job the Deployme
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
@@ -33,12 +33,19 @@ MIGRATION_COMPONENTS = ("migration", "migrations", "migrate")
 CNPG_GROUP = "postgresql.cnpg.io"
 
 
-def hpa_for(stack: Stack, o: Obj) -> Obj | None:
+def _hpas_by_target(stack: Stack) -> dict[tuple[str, Any, Any], Obj]:
+    """(namespace, target kind, target name) -> the first HorizontalPodAutoscaler scaling it."""
+    found: dict[tuple[str, Any, Any], Obj] = {}
     for hpa in stack.kind("HorizontalPodAutoscaler"):
         target = hpa.spec.get("scaleTargetRef") or {}
-        if target.get("kind") == o.kind and target.get("name") == o.name and hpa.namespace == o.namespace:
-            return hpa
-    return None
+        key = (hpa.namespace, target.get("kind"), target.get("name"))
+        if all(isinstance(part, Hashable) for part in key):
+            found.setdefault(key, hpa)
+    return found
+
+
+def hpa_for(stack: Stack, o: Obj) -> Obj | None:
+    return stack.memo("hpa-targets", lambda: _hpas_by_target(stack)).get((o.namespace, o.kind, o.name))
 
 
 def floor_replicas(stack: Stack, o: Obj) -> tuple[int, str]:
@@ -91,7 +98,7 @@ def missing_disruption_budget(args: StackValidationArgs, config: Mapping[str, An
             continue
         budgets = [
             p
-            for p in stack.kind("PodDisruptionBudget")
+            for p in stack.selecting("PodDisruptionBudget", w.pod_labels)
             if p.namespace == w.namespace and selector_matches(p.spec.get("selector"), w.pod_labels)
         ]
         replicas, _ = floor_replicas(stack, o)
@@ -142,9 +149,13 @@ def no_rollback_plan(args: StackValidationArgs, config: Mapping[str, Any]) -> It
                 yield f"Deployment {o.name}: no blue-green pair for {app}; {problem}.", o.urn
 
 
-def _uses(w: Workload, cluster: Obj) -> bool:
-    """The pod spec names the cluster: CNPG's Secrets and Services are all named `<cluster>-...`."""
-    return w.namespace == cluster.namespace and cluster.name in json.dumps(w.pod_spec)
+def _uses_a_cluster(w: Workload, clusters: list[Obj]) -> bool:
+    """The pod spec names a cluster of its namespace: CNPG's Secrets and Services are all named `<cluster>-...`."""
+    neighbours = [c for c in clusters if c.namespace == w.namespace]
+    if not neighbours:
+        return False
+    pod_spec_text = json.dumps(w.pod_spec)
+    return any(c.name in pod_spec_text for c in neighbours)
 
 
 def _is_migration(job: Obj) -> bool:
@@ -158,7 +169,7 @@ def unmigrated_apps(args: StackValidationArgs, _: Mapping[str, Any]) -> Iterator
     migrations = {j.urn for j in stack.kind("Job") if _is_migration(j)}
     for o in stack.kind("Deployment"):
         w = o.workload
-        if w is None or not any(_uses(w, c) for c in clusters):
+        if w is None or not _uses_a_cluster(w, clusters):
             continue
         services = stack.services_selecting(w)
         waits = bool(stack.depends_on(o) & migrations) or (

@@ -10,29 +10,30 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from greenlight_policies.kube import kind_of, rendered_by_chart
+from greenlight_policies.kube import kind_of
 from greenlight_policies.metadata import labels_of
 from greenlight_policies.registry import Meta, resource_policy
+from greenlight_policies.stackview import Obj
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "pulumi"
 
 
-def _unstamped(args: ResourceValidationArgs) -> bool:
-    if not kind_of(args.resource_type) or rendered_by_chart(args.urn):
+def _unstamped(kind: str, props: Any) -> bool:
+    if not kind:
         return False
-    labels = labels_of(args.props)
+    labels = labels_of(props)
     return labels is not None and labels.get(MANAGED_BY_LABEL) != MANAGED_BY
 
 
-def missing_managed_by(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Iterator[str]:
-    if _unstamped(args):
-        yield f"{kind_of(args.resource_type)} {args.name}: set the label {MANAGED_BY_LABEL}={MANAGED_BY}."
+def missing_managed_by(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
+    if _unstamped(resource.kind, resource.props):
+        yield f"{resource.kind} {resource.resource_name}: set the label {MANAGED_BY_LABEL}={MANAGED_BY}."
 
 
 def stamp_managed_by(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     """New props with the label set; nested values stay proxies so secrets remain secret."""
-    if not _unstamped(args):
+    if not _unstamped(kind_of(args.resource_type), args.props):
         return None
     props = dict(args.props)
     metadata = dict(props.get("metadata") or {})

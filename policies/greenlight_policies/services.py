@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity
+from pulumi_policy import Severity
 
-from greenlight_policies.kube import dig, kind_of, plain
+from greenlight_policies.kube import dig
 from greenlight_policies.registry import Meta, resource_policy
+from greenlight_policies.stackview import Obj
 
 ALLOW_PUBLIC_ANNOTATION = "greenlight.dev/allow-public-load-balancer"
 # Annotations that make a cloud load balancer internal (AWS, GKE, AKS, OCI provider docs).
@@ -26,17 +27,18 @@ def is_internal(annotations: Mapping[str, Any]) -> bool:
     return any(str(annotations.get(key, "")).lower() in values for key, values in INTERNAL_ANNOTATIONS.items())
 
 
-def public_load_balancer(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Iterator[str]:
-    if kind_of(args.resource_type) != "Service":
+def public_load_balancer(resource: Obj, _: Mapping[str, Any]) -> Iterator[str]:
+    if resource.kind != "Service":
         return
-    props = plain(args.props)
+    props = resource.props
     if dig(props, "spec", "type") != "LoadBalancer":
         return
     annotations = dig(props, "metadata", "annotations") or {}
     if is_internal(annotations) or str(annotations.get(ALLOW_PUBLIC_ANNOTATION, "")).lower() == "true":
         return
     yield (
-        f"Service {args.name} is a public LoadBalancer: expose it through the Ingress, make it internal, or "
+        f"Service {resource.resource_name} is a public LoadBalancer: expose it through the Ingress, make it "
+        "internal, or "
         f'annotate it {ALLOW_PUBLIC_ANNOTATION}: "true" after a security review.'
     )
 

@@ -19,6 +19,8 @@ from tests.support.policy_cases_workloads import WORKLOAD_CASES
 from tests.support.policy_edits import (
     NO_REMEDIATION,
     Case,
+    chart_child_deployment,
+    node_exporter,
     set_in,
 )
 from tests.support.policy_fixtures import (
@@ -115,11 +117,24 @@ def test_policy_docs_have_a_section_per_policy(evaluator: Evaluator) -> None:
         assert f"\n### {p.name}\n" in readme, p.name
 
 
-def test_chart_rendered_objects_are_the_vendors(evaluator: Evaluator) -> None:
-    from tests.support.policy_edits import chart_child_deployment
+def test_chart_rendered_objects_are_judged_like_the_stacks_own(evaluator: Evaluator) -> None:
+    specs = changed(chart_child_deployment)
+    violations, _, _ = evaluator.run("prod", specs)
+    vendor = urn(specs["vendor"], "vendor", specs)
+    found = {v.policy for v in violations if v.urn == vendor}
+    assert {"image-pinned", "run-as-non-root", "recommended-labels", "container-resources", "min-replicas"} <= found
 
-    violations, _, _ = evaluator.run("prod", changed(chart_child_deployment))
-    assert violations == []
+
+def test_only_the_named_policy_is_excepted_for_the_named_object(evaluator: Evaluator) -> None:
+    specs = changed(node_exporter())
+    violations, _, _ = evaluator.run("prod", specs)
+    exporter = urn(specs["node-exporter"], "node-exporter", specs)
+    mine = {v.policy: v for v in violations if v.urn == exporter}
+    assert "no-host-namespaces" not in mine and "no-host-path-volumes" not in mine  # in the table
+    assert mine["chart-exceptions"].level == "advisory"
+    renamed = changed(node_exporter(name="another-exporter"))  # same chart, an object the table does not name
+    violations, _, _ = evaluator.run("prod", renamed)
+    assert "no-host-namespaces" in {v.policy for v in violations}
 
 
 def test_remediation_adds_managed_by_and_keeps_other_labels(evaluator: Evaluator) -> None:
@@ -138,7 +153,10 @@ def test_environment_config_drives_levels(evaluator: Evaluator) -> None:
     prod = evaluator.configure(CONFIG / "prod.json")
     assert set(dev.values()) == {"advisory", "remediate"}
     assert prod["managed-by-label"] == "remediate"
-    assert {level for name, level in prod.items() if name != "managed-by-label"} == {"mandatory"}
+    assert prod["chart-exceptions"] == "advisory"  # it prints what the table excepts; never blocks
+    assert {level for name, level in prod.items() if name not in ("managed-by-label", "chart-exceptions")} == {
+        "mandatory"
+    }
 
 
 def test_each_config_names_its_environment_for_every_environment_aware_policy(evaluator: Evaluator) -> None:

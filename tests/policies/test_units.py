@@ -1,40 +1,25 @@
-"""The rules in-process: the same cases through pulumi_policy's analyzer servicer (no process, so the
-coverage gate sees the rule code), plus the small parsers the rules rely on."""
+"""The rules in-process: the same cases through pulumi_policy's analyzer servicer and the pack's own (no
+process, so the coverage gate sees the rule code), plus the small parsers the rules rely on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from google.protobuf import empty_pb2
-from greenlight_policies import alerting, all_policies, kube, reliability, workloads
+from greenlight_policies import alerting, kube, reliability, workloads
 from greenlight_policies.registry import Meta
 from pulumi_policy import policy as policy_module
 
-from offline.analyzer import PolicyPack
 from tests.policies import test_protocol as protocol
 from tests.policies.test_protocol import ALL_CASES, CONFIG, NO_REMEDIATION, Case, Evaluator
+from tests.support.in_process import SERVICERS, in_process_pack
 from tests.support.policy_fixtures import ALERTMANAGER_YAML
 
 
-class InProcessStub:
-    """The Analyzer stub interface, served by the pack's own servicer in this process."""
-
-    def __init__(self) -> None:
-        self.servicer = policy_module._PolicyAnalyzerServicer(
-            "greenlight-readiness", "0.0.1", all_policies(), policy_module.EnforcementLevel.ADVISORY
-        )
-
-    def __getattr__(self, name: str) -> Callable[[Any], Any]:
-        return lambda request: getattr(self.servicer, name)(request, None)
-
-
-@pytest.fixture(scope="module")
-def in_process(tmp_path_factory: pytest.TempPathFactory) -> Evaluator:
-    pack = PolicyPack.__new__(PolicyPack)
-    pack.stub = InProcessStub()  # type: ignore[assignment]
-    pack.info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+@pytest.fixture(scope="module", params=sorted(SERVICERS))
+def in_process(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Evaluator:
+    """Every case under pulumi_policy's servicer and under the pack's own (which decodes once per request)."""
+    pack = in_process_pack(SERVICERS[request.param]())
     strict = tmp_path_factory.mktemp("policy-config") / "strict.json"
     strict.write_text('{"all": "mandatory"}')
     return Evaluator(

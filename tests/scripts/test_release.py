@@ -160,11 +160,9 @@ def test_cli_reads_the_deployed_config_without_keeping_it(tmp_path: Path) -> Non
 
 
 def test_cli_refuses_an_image_not_pinned_by_digest(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as refused:
-        release.main(["--stack", "prod", "--image", "web:latest", "--version", "1.0.0", "--smoke-url", "http://x"])
-    # argparse exits 2 for any usage error: the message shows it is this one.
-    assert refused.value.code == 2
-    assert "--image must be pinned by digest" in capsys.readouterr().err
+    code = release.main(["--stack", "prod", "--image", "web:latest", "--version", "1.0.0", "--smoke-url", "http://x"])
+    assert code == 2
+    assert "--image 'web:latest': must be pinned by digest" in capsys.readouterr().err
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -248,10 +246,70 @@ def test_rolling_release_rolls_back_when_the_smoke_test_raises() -> None:
 
 def test_cli_refuses_a_smoke_url_that_is_not_http_before_changing_anything(capsys: pytest.CaptureFixture[str]) -> None:
     image = NEW.image
-    with pytest.raises(SystemExit) as refused:
-        release.main(["--stack", "prod", "--image", image, "--version", "1.6.0", "--smoke-url", "web.example.com"])
-    assert refused.value.code == 2
+    code = release.main(["--stack", "prod", "--image", image, "--version", "1.6.0", "--smoke-url", "web.example.com"])
+    assert code == 2
     assert "--smoke-url must be an http(s) URL" in capsys.readouterr().err
+
+
+RECORDING_PULUMI = """#!{python}
+import sys
+with open({log!r}, "a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+"""
+
+
+def _project(tmp_path: Path, stack_text: str | None = None) -> tuple[Path, Path, Path]:
+    """A project directory with the prod stack file (or `stack_text`), and a Pulumi CLI that records its calls."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    (tmp_path / "Pulumi.prod.yaml").write_text(stack_text or (ROOT / "Pulumi.prod.yaml").read_text())
+    fake, log = tmp_path / "pulumi", tmp_path / "log"
+    fake.write_text(RECORDING_PULUMI.format(python=sys.executable, log=str(log)))
+    fake.chmod(0o755)
+    return tmp_path, fake, log
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"--version": "1.6"}, "--version '1.6': expected a semantic version"),
+        ({"--image": "ghcr.io/acme/web@sha256:abc"}, "must be pinned by digest: name@sha256:<64 hex digits>"),
+        ({"--stack": "qa"}, "no stack file Pulumi.qa.yaml"),
+        ({"--pulumi": "/nonexistent/pulumi"}, "the Pulumi CLI was not found; install it"),
+    ],
+)
+def test_bad_inputs_exit_2_before_the_cli_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, str], fragment: str
+) -> None:
+    cwd, fake, log = _project(tmp_path)
+    argv = {"--stack": "prod", "--image": NEW.image, "--version": "1.6.0", "--smoke-url": "https://web.example.com"}
+    argv |= {"--cwd": str(cwd), "--pulumi": str(fake), **change}
+    code = release.main([item for pair in argv.items() for item in pair])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and "Traceback" not in err
+    assert not log.exists()  # nothing ran, nothing changed
+
+
+@pytest.mark.parametrize(
+    ("stack_text", "fragment"),
+    [
+        ("config: [unclosed\n", "Pulumi.prod.yaml is not valid YAML"),
+        ("config:\n  greenlight:team: a\n  greenlight:team: b\n", "key 'greenlight:team' is given twice"),
+        ("config:\n  greenlight:environment: prod\n", "invalid settings in Pulumi.prod.yaml"),
+    ],
+)
+def test_a_bad_stack_file_exits_2_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack_text: str, fragment: str
+) -> None:
+    cwd, fake, log = _project(tmp_path, stack_text)
+    flags = ["--stack", "prod", "--image", NEW.image, "--version", "1.6.0", "--smoke-url", "https://x.example"]
+    code = release.main([*flags, "--cwd", str(cwd), "--pulumi", str(fake)])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and "Traceback" not in err and not log.exists()
+
+
+def test_deployed_state_reads_keys_without_a_namespace() -> None:
+    document = {"config": {"release": {"activeColor": "green", "green": {"image": GREEN.image, "version": "1.5.0"}}}}
+    assert release.deployed_from_stack_file(document) == Deployed("green", {"green": GREEN}, None)
 
 
 FAILING_REFRESH = """#!{python}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from scripts import render_diff
@@ -139,3 +140,20 @@ def test_diffs_real_renders_of_two_stacks() -> None:
     dev, prod = preview("dev"), preview("prod")
     diff = render_diff.diff_renders(dev.out, prod.out, "dev->prod")
     assert "Namespace greenlight-prod" in diff.added and "Namespace greenlight-dev" in diff.removed
+
+
+def test_plans_lead_the_comment_above_the_rendered_diff(tmp_path: Path) -> None:
+    base, head = two_renders(tmp_path)
+    plan = tmp_path / "dev.md"
+    plan.write_text("### `dev`: 0 to create, 1 to update, 0 to replace, 0 to delete, 3 unchanged\n")
+    out = tmp_path / "comment.md"
+    assert render_diff.main([str(base), str(head), "--plan", str(plan), "--output", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith(render_diff.COMMENT_MARKER + "\n" + render_diff.PLAN_HEADER)
+    assert text.index("1 to update") < text.index(render_diff.DIFF_HEADER) < text.index("### `dev`: 1 added")
+
+
+def test_a_missing_plan_file_is_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base, head = two_renders(tmp_path)
+    assert render_diff.main([str(base), str(head), "--plan", str(tmp_path / "none.md")]) == 2
+    assert "--plan" in capsys.readouterr().err

@@ -134,7 +134,7 @@ def test_an_invalid_stack_is_one_clear_error(tmp_path: Path, capsys: pytest.Capt
 
     assert secrets.main(["dev", "--cwd", str(cwd)]) == secrets.EXIT_ERROR
     err = capsys.readouterr().err
-    assert err.startswith("error: invalid settings in Pulumi.dev.yaml:")
+    assert err.startswith("secrets: error: invalid settings in Pulumi.dev.yaml:")
     assert 'greenlight:environment = "qa" is not allowed' in err
     assert "Traceback" not in err
     assert secrets.main(["nosuchstack"]) == secrets.EXIT_ERROR

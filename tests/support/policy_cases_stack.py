@@ -8,6 +8,7 @@ from tests.support.policy_edits import (
     Case,
     alertmanager,
     drop,
+    node_exporter,
     pod_monitor,
     public_lb,
     rolling,
@@ -44,6 +45,22 @@ STACK_CASES: dict[str, list[Case]] = {
             env=NO_REMEDIATION,
             where="active",
             text="managed-by=pulumi",
+        ),
+    ],
+    "chart-exceptions": [
+        Case(
+            "an excepted finding is printed",
+            lambda: changed(node_exporter()),
+            True,
+            where="node-exporter",
+            text="no-host-namespaces excepted for prometheus-node-exporter DaemonSet/kube-prometheus-stack",
+        ),
+        Case(
+            "a stale entry is flagged",
+            lambda: changed(node_exporter(name="renamed-node-exporter")),
+            True,
+            where="",
+            text="stale exception: no-host-namespaces on prometheus-node-exporter DaemonSet/kube-prometheus-stack",
         ),
     ],
     "no-public-load-balancer": [

@@ -19,7 +19,8 @@ import yaml
 
 from offline import stackconfig
 from offline.engine import Resource, run_program
-from offline.render import render
+from offline.outdir import is_render
+from offline.render import RENDER_ENTRIES, render
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER_ROOT = ROOT / "build" / "test-renders"
@@ -48,7 +49,7 @@ def _run_dir() -> Path:
     for run in RENDER_ROOT.glob("pid-*"):
         pid = run.name.removeprefix("pid-")
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(run, ignore_errors=True)
+            _remove_renders(run)
     return RENDER_ROOT / f"pid-{os.getpid()}"
 
 
@@ -57,6 +58,15 @@ def _render_dir(stack: str, overrides: tuple[str, ...], cwd: Path) -> Path:
     readable = "-".join([stack, *[o.replace(":", "_").replace("/", "_").replace("=", "_") for o in overrides]])
     digest = hashlib.sha256(json.dumps([str(cwd), stack, *overrides]).encode()).hexdigest()[:DIGEST_CHARS]
     return _run_dir() / f"{readable[:TAG_CHARS]}-{digest}"
+
+
+def _remove_renders(run: Path) -> None:
+    """Deletes the renders an ended test run left, and nothing else: a file it did not write stays."""
+    for render_dir in run.iterdir():
+        if is_render(render_dir, RENDER_ENTRIES):
+            shutil.rmtree(render_dir)
+    if not any(run.iterdir()):
+        run.rmdir()
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,10 @@ def test_gate_network_policy_lets_it_reach_dns_the_app_and_prometheus(stack: str
     for job in jobs:
         gate_labels = job["spec"]["template"]["metadata"]["labels"]
         [policy] = [
-            n for n in p.manifests("NetworkPolicy") if selects(n["spec"]["podSelector"]["matchLabels"], gate_labels)
+            n
+            for n in p.manifests("NetworkPolicy")
+            if n["metadata"]["namespace"] == job["metadata"]["namespace"]
+            and selects(n["spec"]["podSelector"].get("matchLabels", {}), gate_labels)
         ]
         spec = policy["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"] and not spec.get("ingress")

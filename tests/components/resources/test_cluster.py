@@ -33,8 +33,10 @@ def test_prod_without_a_context_stops_before_any_resource(capsys: pytest.Capture
     assert main(["preview", "--stack", "prod", "--config", "greenlight:cluster.context=", "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # no report: nothing was registered
-    assert captured.err.startswith("error: invalid settings in Pulumi.prod.yaml:")
-    assert 'greenlight:cluster.context = "" is not allowed; allowed: the kubeconfig context' in captured.err
+    assert captured.err.startswith("offline: error: invalid settings:")
+    assert "greenlight:cluster.context is missing; set it with `pulumi config set --path" in captured.err
+    assert "the kubeconfig context of the prod cluster" in captured.err
+    assert captured.err.rstrip().endswith("(from --config greenlight:cluster.context=)")  # the override, named
 
 
 def test_an_empty_context_outside_prod_warns_that_the_current_one_is_used(caplog: pytest.LogCaptureFixture) -> None:

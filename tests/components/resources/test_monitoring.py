@@ -81,9 +81,10 @@ def test_grafana_admin_password_comes_only_from_a_secret() -> None:
 
 def test_grafana_has_prometheus_alertmanager_and_loki_with_a_request_id_link() -> None:
     grafana = _values("prod", "kube-prometheus-stack")["grafana"]
-    datasources = grafana["sidecar"]["datasources"]
-    assert datasources["defaultDatasourceEnabled"] and datasources["alertmanager"]["enabled"]
-    [loki] = grafana["additionalDataSources"]
+    datasources = grafana["datasources"]["datasources.yaml"]["datasources"]  # provisioned from the chart's ConfigMap
+    assert [d["type"] for d in datasources] == ["prometheus", "alertmanager", "loki"]
+    assert datasources[0]["isDefault"] is True
+    [loki] = [d for d in datasources if d["type"] == "loki"]
     assert loki["type"] == "loki" and loki["url"] == "http://loki.monitoring.svc.cluster.local:3100"
     [derived] = loki["jsonData"]["derivedFields"]
     assert derived["matcherRegex"] == "request_id" and "$${__value.raw}" in derived["url"]

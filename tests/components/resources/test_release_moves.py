@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from offline.engine import Resource
+from offline import urns
+from offline.monitor import Resource
 from tests.support.preview import Preview, preview
 
 STRATEGY = "greenlight:release.strategy"
@@ -49,18 +50,8 @@ def objects(p: Preview) -> dict[tuple[str, str, str], Resource]:
 
 
 def alias_urns(r: Resource) -> set[str]:
-    """The URNs the engine would match `r` to: its own and each alias spec's (children of root components)."""
-    urns = {r.urn}
-    stack, project, qualified, _ = r.urn.removeprefix("urn:pulumi:").split("::", 3)
-    for spec in r.alias_specs:
-        if "urn" in spec:
-            urns.add(spec["urn"])
-            continue
-        child_type = spec.get("type") or qualified.rsplit("$", 1)[-1]
-        parent = spec.get("parentUrn") or r.parent
-        parent_type = parent.removeprefix("urn:pulumi:").split("::", 3)[2]
-        urns.add(f"urn:pulumi:{stack}::{project}::{parent_type}${child_type}::{spec.get('name') or r.name}")
-    return urns
+    """The URNs the engine would match `r` to: its own and its aliases' (offline/urns.py, the engine's rules)."""
+    return set(urns.candidates(r.urn, r.parent, r.aliases, {}))
 
 
 def survivors(before: Preview, after: Preview) -> list[tuple[Any, Resource, Resource]]:

@@ -37,7 +37,12 @@ BAD_SETTINGS = [
     ("dev", "greenlight:app.resources.cpuRequest=lots", "greenlight:app.resources.cpuRequest", "a CPU quantity"),
     ("dev", "greenlight:app.resources.memoryLimit=512MB", "greenlight:app.resources.memoryLimit", "memory quantity"),
     ("dev", "greenlight:monitoring.retention=15days", "greenlight:monitoring.retention", "a Prometheus duration"),
-    ("dev", "greenlight:team=", "greenlight:team", "a label value"),
+    (
+        "dev",
+        "greenlight:team=",
+        "greenlight:team",
+        "is missing; set it with `pulumi config set greenlight:team <value>`",
+    ),
     ("dev", "greenlight:costCenter=cost center!", "greenlight:costCenter", "a label value"),
     ("prod", "greenlight:release.activeColor=purple", "greenlight:release.activeColor", "blue or green"),
     ("dev", "greenlight:release.strategy=big-bang", "greenlight:release.strategy", "rolling, blue-green or canary"),
@@ -57,7 +62,12 @@ BAD_SETTINGS = [
     ),
     ("prod", "greenlight:database.backup.enabled=false", "greenlight:database.backup.enabled", "true in prod"),
     ("prod", "greenlight:database.backup.schedule=0 2 * * *", "greenlight:database.backup.schedule", "six-field cron"),
-    ("dev", "greenlight:app.ingress.enabled=true", "greenlight:app.ingress.host", "required"),
+    (
+        "dev",
+        "greenlight:app.ingress.enabled=true",
+        "greenlight:app.ingress.host",
+        "is missing; set it with `pulumi config set --path greenlight:app.ingress.host <value>`",
+    ),
     (
         "dev",
         "greenlight:app.env.DB_PASSWORD=hunter2",
@@ -113,8 +123,9 @@ def test_bad_setting_exits_2_naming_the_key(
     code = main(["preview", "--stack", stack, "--config", override])
     out, err = capsys.readouterr()
     assert code == 2
-    assert f"invalid settings in Pulumi.{stack}.yaml" in err
     assert key in err and allowed in err, err
+    # The override is named where its problem is: the value came from it, not from the stack file.
+    assert all(f"--config {override}" in line for line in err.splitlines() if key in line), err
     assert "Traceback" not in err
     assert "to create" not in out, "nothing may be previewed once a setting is bad"
 
