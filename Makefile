@@ -10,6 +10,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt 
 
 CHECKOV_VENV ?= .venv-checkov
 MERMAID_DIR := tests/support/mermaid
+LOGQL_DIR := tests/support/logql_parser
 # helm v4 expands the stack's charts in the offline preview (scripts/install_helm.py pins it); CHARTS names a
 # directory of charts (<chart>-<version>.tgz from `helm pull`, or unpacked); without it, helm's cache is used.
 HELM_BIN := .tools/bin/helm
@@ -20,7 +21,7 @@ SCAN_STACKS ?= dev staging prod
 PIP_AUDIT_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv checkov-venv mermaid-deps helm render test lint typecheck unit scan secrets clean
+.PHONY: help venv checkov-venv mermaid-deps logql-deps helm render test lint typecheck unit scan secrets clean
 
 help: ## list the targets
 	@echo "greenlight: make TARGET"
@@ -48,6 +49,13 @@ $(MERMAID_DIR)/node_modules/.installed: $(MERMAID_DIR)/package-lock.json
 		npm ci --prefix $(MERMAID_DIR) --no-audit --no-fund --silent && touch $@; \
 	else echo "== npm not found: the README diagram check will skip (CI=true: fail)"; fi
 
+# Grafana's LogQL grammar parses the dashboards' LogQL in make test (no Loki binary exists here); without npm that test skips.
+$(LOGQL_DIR)/node_modules/.installed: $(LOGQL_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "== installing Grafana's LogQL grammar into $(LOGQL_DIR)/node_modules (npm ci, pinned by package-lock.json)"; \
+		npm ci --prefix $(LOGQL_DIR) --no-audit --no-fund --silent && touch $@; \
+	else echo "== npm not found: the dashboards' LogQL check will skip (CI=true: fail)"; fi
+
 $(HELM_BIN): scripts/install_helm.py | $(VENV)/.installed
 	$(PY) -m scripts.install_helm
 
@@ -58,6 +66,8 @@ venv: $(VENV)/.installed ## create .venv with the pinned dependencies
 checkov-venv: $(CHECKOV_VENV)/.installed ## create .venv-checkov (make test and make scan install it when needed)
 
 mermaid-deps: $(MERMAID_DIR)/node_modules/.installed ## npm ci in tests/support/mermaid (make test installs it when needed)
+
+logql-deps: $(LOGQL_DIR)/node_modules/.installed ## npm ci in tests/support/logql_parser (make test installs it when needed)
 
 render: venv ## offline preview + render of RENDER_STACKS (dev prod) with the policy pack, into build/rendered
 	@for stack in $(RENDER_STACKS); do \
@@ -77,7 +87,7 @@ typecheck: venv ## mypy
 	@echo "== mypy"
 	$(PY) -m mypy components policies/greenlight_policies offline app/greenlight_app scripts
 
-unit: venv checkov-venv mermaid-deps ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
+unit: venv checkov-venv mermaid-deps logql-deps ## pytest with coverage (about 5 minutes on 2 cores; real judges: promtool, prometheus, PostgreSQL ...)
 	@echo "== pytest with coverage, the real judges included (about 5 minutes on 2 cores)"
 	$(PY) -m pytest --cov --cov-report=term
 
@@ -102,4 +112,4 @@ secrets: venv ## the secrets STACK needs, which are missing, and the commands to
 	$(PY) -m scripts.secrets $(STACK)
 
 clean: ## remove build output and tool caches
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage $(MERMAID_DIR)/node_modules
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage $(MERMAID_DIR)/node_modules $(LOGQL_DIR)/node_modules

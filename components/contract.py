@@ -40,6 +40,7 @@ MANAGED_BY = "pulumi"
 COLOR_LABEL = "greenlight.dev/color"
 # What Prometheus makes of a pod label copied by podTargetLabels: every invalid character becomes "_".
 COLOR = "greenlight_dev_color"
+VERSION = "app_kubernetes_io_version"  # likewise from app.kubernetes.io/version
 # Set by the API server on every namespace; NetworkPolicies select namespaces by it.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 

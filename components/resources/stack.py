@@ -89,7 +89,7 @@ def deploy_app(
     outputs: dict[str, Any] = {}
     if spec.monitoring.enabled:  # the rules' CRD comes with the monitoring stack
         observability = AppObservability(f"{prefix}alerts", spec, monitoring, namespace, on_cluster)
-        outputs["dashboards"] = dashboard_urls(spec.name, spec.namespace)
+        outputs["dashboards"] = dashboard_urls(spec)
     database = None
     if spec.database.enabled:
         operator = platform.postgres_operator.chart if platform.postgres_operator else None

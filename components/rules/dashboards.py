@@ -1,171 +1,72 @@
-"""Dashboards as code: the service dashboard (RED by color, saturation, restarts) and a logs view.
+"""One app's Grafana dashboards, and the panel each of its alerts links to.
 
-Pure functions return Grafana dashboard JSON models (dicts); the app's AppObservability ships each in a
-ConfigMap labelled for the Grafana sidecar (contract.DASHBOARD_LABEL).
+The dashboards are built with Grafana's own typed builders (grafana-foundation-sdk) in one module per
+dashboard: service (RED, SLO, saturation), release (colors, gate), database (CloudNativePG), logs
+(Loki). The app's AppObservability ships each model in a ConfigMap labelled for Grafana's dashboard
+sidecar (contract.DASHBOARD_LABEL); every alert carries a `dashboard_url` annotation that opens the
+panel explaining it (mixin.render_group).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from components.contract import (
-    COLOR,
-    HTTP_DURATION_BUCKET,
-    HTTP_REQUESTS,
-    LOKI_DATASOURCE_UID,
-    PROMETHEUS_DATASOURCE_UID,
-    SERVER_ERROR_STATUS,
-    error_ratio_record,
-    traffic_selector,
-)
-
-SCHEMA_VERSION = 39  # Grafana 11 dashboard JSON schema
-PANEL_WIDTH = 12  # half of Grafana's 24-column grid
-PANEL_HEIGHT = 8
-LATENCY_QUANTILES = (0.5, 0.95, 0.99)
-RESTARTS_WINDOW = "1h"
-SLO_WINDOW = "1h"
-RATE = "$__rate_interval"  # Grafana picks a window >= 4 scrape intervals
-
-PROMETHEUS = {"type": "prometheus", "uid": PROMETHEUS_DATASOURCE_UID}
-LOKI = {"type": "loki", "uid": LOKI_DATASOURCE_UID}
+from components.rules import dashboards_database as database
+from components.rules import dashboards_kit as kit
+from components.rules import dashboards_logs as logs
+from components.rules import dashboards_release as release
+from components.rules import dashboards_service as service
+from components.rules.database import DATABASE_DEGRADED, DATABASE_DOWN
+from components.rules.slo import FAST_BURN_ALERT, SLOW_BURN_ALERT
+from components.settings import AppSpec
 
 
-def _panel(
-    panel_id: int, title: str, targets: list[dict[str, Any]], unit: str, kind: str = "timeseries"
-) -> dict[str, Any]:
-    index = panel_id - 1
+@dataclass(frozen=True)
+class PanelRef:
+    """A panel of one of the app's dashboards (dashboard kind, panel id)."""
+
+    kind: str
+    panel_id: int
+
+
+# The panel that explains each alert: what the on-call engineer opens first.
+ALERT_PANELS: dict[str, PanelRef] = {
+    "HighErrorRate": PanelRef(service.KIND, service.ServicePanel.ERRORS),
+    "HighLatencyP99": PanelRef(service.KIND, service.ServicePanel.LATENCY),
+    FAST_BURN_ALERT: PanelRef(service.KIND, service.ServicePanel.BURN),
+    SLOW_BURN_ALERT: PanelRef(service.KIND, service.ServicePanel.BURN),
+    "AppTargetDown": PanelRef(service.KIND, service.ServicePanel.TARGETS),
+    "AppNoTargetsUp": PanelRef(service.KIND, service.ServicePanel.TARGETS),
+    "PodCrashLooping": PanelRef(service.KIND, service.ServicePanel.WAITING),
+    "PodRestartingFrequently": PanelRef(service.KIND, service.ServicePanel.RESTARTS),
+    DATABASE_DOWN: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
+    DATABASE_DEGRADED: PanelRef(database.KIND, database.DatabasePanel.POSTGRES_UP),
+}
+
+
+def _builders(spec: AppSpec) -> dict[str, Callable[[AppSpec], dict[str, Any]]]:
+    """Dashboard kind -> builder, for the dashboards this app has."""
+    builders: dict[str, Callable[[AppSpec], dict[str, Any]]] = {service.KIND: service.service_dashboard}
+    if not spec.rolling:
+        builders[release.KIND] = release.release_dashboard
+    if spec.database.enabled:
+        builders[database.KIND] = database.database_dashboard
+    builders[logs.KIND] = logs.logs_dashboard
+    return builders
+
+
+def app_dashboards(spec: AppSpec) -> dict[str, dict[str, Any]]:
+    """File name -> Grafana dashboard model, as the Grafana sidecar loads them."""
+    return {f"{spec.name}-{kind}.json": build(spec) for kind, build in _builders(spec).items()}
+
+
+def alert_dashboard_urls(spec: AppSpec) -> dict[str, str]:
+    """Alert name -> URL of the panel that explains it, for the dashboards this app has."""
+    kinds = _builders(spec)
     return {
-        "id": panel_id,
-        "type": kind,
-        "title": title,
-        "datasource": targets[0]["datasource"],
-        "gridPos": {
-            "x": (index % 2) * PANEL_WIDTH,
-            "y": (index // 2) * PANEL_HEIGHT,
-            "w": PANEL_WIDTH,
-            "h": PANEL_HEIGHT,
-        },
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [{**t, "refId": chr(ord("A") + i)} for i, t in enumerate(targets)],
-    }
-
-
-def _prom(expr: str, legend: str) -> dict[str, Any]:
-    return {"datasource": PROMETHEUS, "expr": expr, "legendFormat": legend}
-
-
-def _dashboard(uid: str, title: str, panels: list[dict[str, Any]], tags: list[str]) -> dict[str, Any]:
-    return {
-        "uid": uid,
-        "title": title,
-        "tags": tags,
-        "timezone": "utc",
-        "schemaVersion": SCHEMA_VERSION,
-        "refresh": "30s",
-        "time": {"from": "now-6h", "to": "now"},
-        "editable": False,  # changes go through code review, not the UI
-        "panels": panels,
-    }
-
-
-def _red_panels(sel: str) -> list[dict[str, Any]]:
-    """Requests, errors and duration by color, and the SLO's error ratio (panels 1-4)."""
-    requests = f"rate({HTTP_REQUESTS}{{{sel}}}[{RATE}])"
-    errors = f'rate({HTTP_REQUESTS}{{{sel}, status=~"{SERVER_ERROR_STATUS}"}}[{RATE}])'
-    latency = [
-        _prom(
-            f"histogram_quantile({q}, sum by ({COLOR}, le) (rate({HTTP_DURATION_BUCKET}{{{sel}}}[{RATE}])))",
-            f"p{round(q * 100)} {{{{{COLOR}}}}}",
-        )
-        for q in LATENCY_QUANTILES
-    ]
-    return [
-        _panel(1, "Request rate by color", [_prom(f"sum by ({COLOR}) ({requests})", f"{{{{{COLOR}}}}}")], "reqps"),
-        _panel(
-            2,
-            "5xx error ratio by color",
-            [_prom(f"sum by ({COLOR}) ({errors})\n/\nsum by ({COLOR}) ({requests})", f"{{{{{COLOR}}}}}")],
-            "percentunit",
-        ),
-        _panel(3, "Latency p50 / p95 / p99 by color", latency, "s"),
-        _panel(
-            4,
-            f"SLO error ratio ({SLO_WINDOW})",
-            [_prom(f"{error_ratio_record(SLO_WINDOW)}{{{sel}}}", "error ratio")],
-            "percentunit",
-        ),
-    ]
-
-
-def _saturation_panels(sel: str, namespace: str) -> list[dict[str, Any]]:
-    """CPU and memory against limits, restarts, scrape targets (panels 5-8)."""
-    pods = f'namespace="{namespace}", container!=""'
-    limits = "kube_pod_container_resource_limits"
-    restarts = f'increase(kube_pod_container_status_restarts_total{{namespace="{namespace}"}}[{RESTARTS_WINDOW}])'
-    return [
-        _panel(
-            5,
-            "CPU usage vs limit (saturation)",
-            [
-                _prom(f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{pods}}}[{RATE}]))", "{{pod}}"),
-                _prom(f'sum by (pod) ({limits}{{{pods}, resource="cpu"}})', "limit {{pod}}"),
-            ],
-            "cores",
-        ),
-        _panel(
-            6,
-            "Memory working set vs limit (saturation)",
-            [
-                _prom(f"sum by (pod) (container_memory_working_set_bytes{{{pods}}})", "{{pod}}"),
-                _prom(f'sum by (pod) ({limits}{{{pods}, resource="memory"}})', "limit {{pod}}"),
-            ],
-            "bytes",
-        ),
-        _panel(7, f"Pod restarts ({RESTARTS_WINDOW})", [_prom(f"sum by (pod) ({restarts})", "{{pod}}")], "short"),
-        _panel(
-            8, "Scrape targets up by color", [_prom(f"sum by ({COLOR}) (up{{{sel}}})", f"{{{{{COLOR}}}}}")], "short"
-        ),
-    ]
-
-
-def service_dashboard(app: str, namespace: str) -> dict[str, Any]:
-    sel = traffic_selector(app, namespace)
-    panels = [*_red_panels(sel), *_saturation_panels(sel, namespace)]
-    return _dashboard(f"{app}-service", f"{app} service ({namespace})", panels, ["greenlight", app])
-
-
-def logs_dashboard(app: str, namespace: str) -> dict[str, Any]:
-    """Log volume by level and the log lines (labels set by Alloy: namespace, app, level)."""
-    stream = f'{{namespace="{namespace}", app="{app}"}}'
-    panels = [
-        _panel(
-            1,
-            "Log lines by level",
-            [
-                {
-                    "datasource": LOKI,
-                    "expr": f"sum by (level) (count_over_time({stream}[$__auto]))",
-                    "legendFormat": "{{level}}",
-                }
-            ],
-            "short",
-        ),
-        _panel(
-            2,
-            "Errors",
-            [{"datasource": LOKI, "expr": f'{{namespace="{namespace}", app="{app}", level="error"}}'}],
-            "short",
-            kind="logs",
-        ),
-        _panel(3, "All lines (JSON parsed)", [{"datasource": LOKI, "expr": f"{stream} | json"}], "short", kind="logs"),
-    ]
-    return _dashboard(f"{app}-logs", f"{app} logs ({namespace})", panels, ["greenlight", app, "logs"])
-
-
-def dashboards(app: str, namespace: str) -> dict[str, dict[str, Any]]:
-    """File name -> dashboard model, as the sidecar will load them."""
-    return {
-        f"{app}-service.json": service_dashboard(app, namespace),
-        f"{app}-logs.json": logs_dashboard(app, namespace),
+        alert: kit.panel_url(spec.alerting.grafana_url, kit.dashboard_uid(spec.name, ref.kind), ref.panel_id)
+        for alert, ref in ALERT_PANELS.items()
+        if ref.kind in kinds
     }

@@ -1,7 +1,7 @@
 """One app's observability, composed in one place: its rule groups and its dashboards.
 
 Pure: tests, promtool and the end-to-end Prometheus load ``rule_groups`` without an engine. Steps
-that touch every alert (runbook link, ``for`` scaling) are applied once, here, at the end.
+that touch every alert (runbook and dashboard links, ``for`` scaling) are applied once, here, at the end.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ def app_rule_groups(spec: AppSpec) -> tuple[RuleGroup, ...]:
 
 def render_group(spec: AppSpec, group: RuleGroup) -> dict[str, Any]:
     base, scale = spec.alerting.runbook_base_url, spec.alerting.for_scale
+    panels = dashboards.alert_dashboard_urls(spec)
     return {
         "name": group.name,
         "rules": [
             *(r.render() for r in group.recordings),
-            *(a.render(runbook_url(base, a.name), scale) for a in group.alerts),
+            *(a.render(runbook_url(base, a.name), scale, panels.get(a.name)) for a in group.alerts),
         ],
     }
 
@@ -65,4 +66,4 @@ def alert_names(spec: AppSpec) -> list[str]:
 
 def app_dashboards(spec: AppSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard model, as the Grafana sidecar loads them."""
-    return dashboards.dashboards(spec.name, spec.namespace)
+    return dashboards.app_dashboards(spec)

@@ -56,17 +56,16 @@ class Alert:
             raise ValueError(f"{self.name}: severity {self.severity!r} is not one of {SEVERITIES}")
         duration_ms(self.for_)
 
-    def render(self, runbook_url: str, for_scale: float = 1.0) -> dict[str, Any]:
+    def render(self, runbook_url: str, for_scale: float = 1.0, dashboard_url: str | None = None) -> dict[str, Any]:
+        annotations = {"summary": self.summary, "description": self.description, "runbook_url": runbook_url}
+        if dashboard_url:  # the Grafana panel that explains the alert (rules/dashboards.py)
+            annotations["dashboard_url"] = dashboard_url
         return {
             "alert": self.name,
             "expr": self.expr,
             "for": scale_duration(self.for_, for_scale),
             "labels": {**self.labels, "severity": self.severity},
-            "annotations": {
-                "summary": self.summary,
-                "description": self.description,
-                "runbook_url": runbook_url,
-            },
+            "annotations": annotations,
         }
 
 

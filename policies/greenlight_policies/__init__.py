@@ -8,9 +8,14 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from greenlight_policies import (
+    budgets,
     charts,
+    configmaps,
     durability,
+    host,
+    identity,
     metadata,
+    namespaces,
     observability,
     reliability,
     remediation,
@@ -27,11 +32,16 @@ DEFAULT_LEVEL = EnforcementLevel.ADVISORY
 def all_policies() -> list[Policy]:
     return [
         *workloads.POLICIES,
+        *host.POLICIES,
+        *configmaps.POLICIES,
+        *identity.POLICIES,
+        *namespaces.POLICIES,
         *metadata.POLICIES,
         *remediation.POLICIES,
         *services.POLICIES,
         *durability.POLICIES,
         *reliability.POLICIES,
+        *budgets.POLICIES,
         *observability.POLICIES,
         *charts.POLICIES,
     ]

@@ -20,17 +20,22 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template", "spec"),
     "StatefulSet": ("spec", "template", "spec"),
     "DaemonSet": ("spec", "template", "spec"),
+    # Rarely registered by hand, but they run pods as surely as a Deployment: judged the same way.
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
 WORKLOAD_KINDS = tuple(POD_SPEC_PATHS)
 RUN_TO_COMPLETION_KINDS = ("Job", "CronJob")  # no probes expected: they are meant to exit
-SCALABLE_KINDS = ("Deployment", "StatefulSet")
+SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+UNMANAGED_REPLICA_KINDS = ("ReplicaSet", "ReplicationController")  # no rollout, no rollback: a Deployment's job
 # Kubernetes defaults that matter when a field is left out (apps/v1 API reference).
 DEFAULT_REPLICAS = 1
 DEFAULT_REVISION_HISTORY_LIMIT = 10
 DEFAULT_NAMESPACE = "default"
+DEFAULT_SERVICE_ACCOUNT = "default"  # what the ServiceAccount admission plugin gives a pod that names none
 
 
 # Pulumi's sentinels for values not known until `pulumi up`.
@@ -121,6 +126,12 @@ class Workload:
     def long_running(self) -> bool:
         return self.kind not in RUN_TO_COMPLETION_KINDS
 
+    @property
+    def service_account(self) -> str:
+        """The pod's ServiceAccount (serviceAccount is the deprecated alias of serviceAccountName)."""
+        named = self.pod_spec.get("serviceAccountName") or self.pod_spec.get("serviceAccount")
+        return str(named or DEFAULT_SERVICE_ACCOUNT)
+
 
 def workload(resource_type: str, name: str, props: Any) -> Workload | None:
     """The Workload view of a resource, or None when it is not one of WORKLOAD_KINDS."""
@@ -164,6 +175,17 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
         if operator == "DoesNotExist" and present:
             return False
     return True
+
+
+def budget_selects(resource_type: str, selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A PodDisruptionBudget's selector against a pod's labels (same namespace: the caller checks).
+
+    policy/v1 PodDisruptionBudgetSpec.selector: "A null selector selects no pods. An empty selector ({})
+    also selects no objects in policy/v1beta1, whereas in policy/v1 an empty selector matches every pod
+    in the namespace" (k8s.io/api/policy/v1/types.go)."""
+    if isinstance(selector, Mapping) and not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        return ":policy/v1beta1:" not in resource_type
+    return selector_matches(selector, labels)
 
 
 def service_selects(service_selector: Mapping[str, str] | None, pod_labels: Mapping[str, str]) -> bool:

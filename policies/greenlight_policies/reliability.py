@@ -16,15 +16,15 @@ from greenlight_policies.kube import (
     DEFAULT_REPLICAS,
     DEFAULT_REVISION_HISTORY_LIMIT,
     SCALABLE_KINDS,
+    UNMANAGED_REPLICA_KINDS,
     Workload,
-    selector_matches,
+    budget_selects,
 )
 from greenlight_policies.registry import ENVIRONMENT_PROPERTY, Finding, Meta, is_prod, stack_policy
 from greenlight_policies.stackview import Obj, Stack
 
 MIN_REPLICAS = 2  # one pod can be drained or lost while another serves
 MIN_REVISION_HISTORY = 2  # the current ReplicaSet plus the one `kubectl rollout undo` returns to
-FULL_PERCENT = 100
 DEFAULT_MAX_UNAVAILABLE = "25%"  # apps/v1 Deployment default
 COLOR_LABEL = "greenlight.dev/color"
 COLORS = ("blue", "green")
@@ -77,17 +77,6 @@ def amount(value: Any) -> float:
     return float(str(value).rstrip("%"))
 
 
-def _allows_disruption(pdb: Obj, replicas: int) -> bool:
-    max_unavailable, min_available = pdb.spec.get("maxUnavailable"), pdb.spec.get("minAvailable")
-    if max_unavailable is not None:
-        return amount(max_unavailable) > 0
-    if min_available is None:
-        return True
-    if str(min_available).endswith("%"):
-        return amount(min_available) < FULL_PERCENT
-    return amount(min_available) < replicas
-
-
 def missing_disruption_budget(args: StackValidationArgs, config: Mapping[str, Any]) -> Iterator[Finding]:
     if not is_prod(config):
         return
@@ -99,17 +88,10 @@ def missing_disruption_budget(args: StackValidationArgs, config: Mapping[str, An
         budgets = [
             p
             for p in stack.selecting("PodDisruptionBudget", w.pod_labels)
-            if p.namespace == w.namespace and selector_matches(p.spec.get("selector"), w.pod_labels)
+            if p.namespace == w.namespace and budget_selects(p.type, p.spec.get("selector"), w.pod_labels)
         ]
-        replicas, _ = floor_replicas(stack, o)
         if not budgets:
             yield f"Deployment {w.name}: add a PodDisruptionBudget selecting its pods (e.g. maxUnavailable: 1).", o.urn
-        elif not any(_allows_disruption(p, replicas) for p in budgets):
-            yield (
-                f"Deployment {w.name}: PodDisruptionBudget {budgets[0].name} allows no disruption, which blocks "
-                "node drains; use maxUnavailable: 1 or a minAvailable below the replica count.",
-                o.urn,
-            )
 
 
 def _rolling_problems(o: Obj, min_history: int) -> list[str]:
@@ -147,6 +129,18 @@ def no_rollback_plan(args: StackValidationArgs, config: Mapping[str, Any]) -> It
         for o in deployments:
             for problem in _rolling_problems(o, min_history):
                 yield f"Deployment {o.name}: no blue-green pair for {app}; {problem}.", o.urn
+    yield from _unmanaged_replicas(stack)
+
+
+def _unmanaged_replicas(stack: Stack) -> Iterator[Finding]:
+    """A ReplicaSet registered by itself: a new pod template replaces every pod at once, with no history."""
+    for o in stack.kind(*UNMANAGED_REPLICA_KINDS):
+        if not parked(stack, o):
+            yield (
+                f"{o.kind} {o.name}: a bare {o.kind} has no rolling update and nothing to roll back to; run its "
+                "pods from a Deployment (RollingUpdate, maxUnavailable 0, revisionHistoryLimit >= 2) instead.",
+                o.urn,
+            )
 
 
 def _uses_a_cluster(w: Workload, clusters: list[Obj]) -> bool:
@@ -198,10 +192,10 @@ POLICIES = [
     stack_policy(
         Meta(
             "pod-disruption-budget",
-            "Checks that every prod Deployment has a PodDisruptionBudget that still allows disruptions.",
+            "Checks that every prod Deployment has a PodDisruptionBudget.",
             Severity.MEDIUM,
-            "Add a PodDisruptionBudget selecting the Deployment's pods "
-            "with maxUnavailable: 1 (AppDeployment does); minAvailable equal to the replicas blocks node drains.",
+            "Add a PodDisruptionBudget selecting the Deployment's pods with maxUnavailable: 1 (AppDeployment "
+            "does); disruption-budget-allows-eviction checks that it still lets node drains through.",
             ENVIRONMENT_PROPERTY,
         ),
         missing_disruption_budget,

@@ -1,4 +1,5 @@
 """Rules over every workload kind's pod spec: resources, probes, images, security, secrets in env.
+Host access (namespaces, ports, paths) has its own module, host.py.
 
 Each rule is written once over WORKLOAD_KINDS (kube.workload finds the pod spec per kind) and yields
 one imperative message per finding, naming the container.
@@ -25,7 +26,6 @@ DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 MIN_UID = 10000
 SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
 ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)  # the one capability Pod Security "restricted" allows
-HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 SIDECAR_RESTART_POLICY = "Always"  # an init container with restartPolicy Always is a native sidecar (1.29+)
 
 
@@ -140,20 +140,7 @@ def seccomp_unset(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
             yield f"{_where(w, c)}: set securityContext.seccompProfile.type: RuntimeDefault (pod or container)."
 
 
-# -- host access and secrets -------------------------------------------------------------------------
-
-
-def host_namespaces(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
-    for field in HOST_NAMESPACES:
-        if w.pod_spec.get(field) is True:
-            yield f"{w.kind} {w.name}: remove {field}: true; pods must not share the node's namespaces."
-
-
-def host_path_volumes(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
-    for volume in w.pod_spec.get("volumes") or []:
-        if isinstance(volume, dict) and volume.get("hostPath"):
-            path = volume["hostPath"].get("path", "?")
-            yield f"{w.kind} {w.name}: volume {volume.get('name', '?')} mounts host path {path}; use a PVC or emptyDir."
+# -- secrets (host access: host.py) -------------------------------------------------------------------
 
 
 def literal_secret_env(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
@@ -257,24 +244,6 @@ POLICIES = [
             "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).",
         ),
         seccomp_unset,
-    ),
-    workload_policy(
-        Meta(
-            "no-host-namespaces",
-            "Checks that pods do not share the node's network, PID or IPC namespace.",
-            Severity.HIGH,
-            "Remove hostNetwork, hostPID and hostIPC from the pod spec; expose ports via a Service.",
-        ),
-        host_namespaces,
-    ),
-    workload_policy(
-        Meta(
-            "no-host-path-volumes",
-            "Checks that pods do not mount directories of the node.",
-            Severity.HIGH,
-            "Replace hostPath volumes with a PersistentVolumeClaim, an emptyDir or a ConfigMap.",
-        ),
-        host_path_volumes,
     ),
     workload_policy(
         Meta(

@@ -1,4 +1,4 @@
-"""Tiny HTTP servers the e2e test runs in threads on 127.0.0.1: a notification recorder and a database exporter."""
+"""Tiny HTTP servers the e2e test runs in threads on 127.0.0.1: a notification recorder and exporter stand-ins."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ class NotificationReceiver(_Server):
 
 class _MetricsHandler(_QuietHandler):
     def do_GET(self) -> None:
-        owner: PostgresExporterStandIn | MetricsText = self.server.owner  # type: ignore[attr-defined]
+        owner: ExporterStandIn = self.server.owner  # type: ignore[attr-defined]
         body = owner.exposition().encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -132,7 +132,23 @@ class _MetricsHandler(_QuietHandler):
         self.wfile.write(body)
 
 
-class PostgresExporterStandIn(_Server):
+class ExporterStandIn(_Server):
+    """Stands in for an exporter the test cannot run (kube-state-metrics, cAdvisor): serves `exposition()`
+    on any path; stop() makes its `up` 0."""
+
+    def __init__(self, exposition: Callable[[], str] = lambda: "") -> None:
+        super().__init__(_MetricsHandler)
+        self._exposition = exposition
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def exposition(self) -> str:
+        return self._exposition()
+
+
+class PostgresExporterStandIn(ExporterStandIn):
     """Stands in for a CloudNativePG instance's metrics endpoint (the instance manager's exporter).
 
     It answers like the real one: ``cnpg_collector_up{cluster="<cluster>"}`` is 1 while PostgreSQL
@@ -141,33 +157,17 @@ class PostgresExporterStandIn(_Server):
     PostgreSQL down inside a running pod; ``stop()`` models the pod gone (the scrape fails, `up` is 0).
     """
 
-    def __init__(self, cluster: str) -> None:
-        super().__init__(_MetricsHandler)
+    def __init__(self, cluster: str, queries: Callable[[], str] = lambda: "") -> None:
+        super().__init__()
         self.cluster = cluster
         self.postgres_up = True
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        self.queries = queries  # the series of the monitoring queries (tests/e2e/stand_ins.py)
 
     def exposition(self) -> str:
-        return (
+        up = (
             "# HELP cnpg_collector_up 1 if PostgreSQL is up, 0 otherwise.\n"
             "# TYPE cnpg_collector_up gauge\n"
             f'{CNPG_POSTGRES_UP}{{{CNPG_CLUSTER_METRIC_LABEL}="{self.cluster}"}} {int(self.postgres_up)}\n'
         )
-
-
-class MetricsText(_Server):
-    """A metrics endpoint serving `body` (Prometheus text format), e.g. kube-state-metrics' Deployment series."""
-
-    def __init__(self, body: str) -> None:
-        super().__init__(_MetricsHandler)
-        self.body = body
-
-    def exposition(self) -> str:
-        return self.body
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        # The monitoring queries run in PostgreSQL: while it is down they return nothing.
+        return up + (self.queries() if self.postgres_up else "")

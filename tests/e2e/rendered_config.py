@@ -112,18 +112,30 @@ def _scrape_job(
     }
 
 
-def service_monitor_job(
-    monitor: dict[str, Any], service: dict[str, Any], pod_template: dict[str, Any], pod: str, target: str
-) -> dict[str, Any]:
-    """The scrape job the Operator writes for `monitor`'s first endpoint, one pod behind `service`."""
+@dataclass(frozen=True)
+class ScrapedPod:
+    """One pod behind a Service a ServiceMonitor selects, and the local address standing in for it."""
+
+    service: dict[str, Any]
+    pod_template: dict[str, Any]
+    pod: str
+    address: str
+
+    def meta(self) -> dict[str, str]:
+        """The `__meta_kubernetes_*` labels Kubernetes endpoints discovery gives this pod."""
+        namespace, name = self.service["metadata"]["namespace"], self.service["metadata"]["name"]
+        container = self.pod_template["spec"]["containers"][0]["name"]
+        service_labels = self.service["metadata"]["labels"].items()
+        return {
+            **_pod_meta(namespace, self.pod, container, self.pod_template["metadata"]["labels"]),
+            "__meta_kubernetes_service_name": name,
+            **{f"__meta_kubernetes_service_label_{sanitize(k)}": v for k, v in service_labels},
+        }
+
+
+def service_monitor_job(monitor: dict[str, Any], pods: list[ScrapedPod]) -> dict[str, Any]:
+    """The scrape job the Operator writes for `monitor`'s first endpoint, over the pods it discovers."""
     spec, endpoint = monitor["spec"], monitor["spec"]["endpoints"][0]
-    namespace, service_name = service["metadata"]["namespace"], service["metadata"]["name"]
-    container = pod_template["spec"]["containers"][0]["name"]
-    meta = {
-        **_pod_meta(namespace, pod, container, pod_template["metadata"]["labels"]),
-        "__meta_kubernetes_service_name": service_name,
-        **{f"__meta_kubernetes_service_label_{sanitize(k)}": v for k, v in service["metadata"]["labels"].items()},
-    }
     relabel = [
         _copy("namespace", "__meta_kubernetes_namespace"),
         _copy("service", "__meta_kubernetes_service_name"),
@@ -140,8 +152,9 @@ def service_monitor_job(
             {**_copy("job", f"__meta_kubernetes_service_label_{sanitize(spec['jobLabel'])}"), "regex": "(.+)"}
         )
     relabel += [_set("endpoint", endpoint["port"]), *_relabel_configs(endpoint.get("relabelings", []))]
-    job_name = f"serviceMonitor/{namespace}/{monitor['metadata']['name']}/0"
-    return _scrape_job(job_name, endpoint.get("path", "/metrics"), [(target, meta)], relabel)
+    job_name = f"serviceMonitor/{monitor['metadata']['namespace']}/{monitor['metadata']['name']}/0"
+    targets = [(pod.address, pod.meta()) for pod in pods]
+    return _scrape_job(job_name, endpoint.get("path", "/metrics"), targets, relabel)
 
 
 def pod_monitor_job(monitor: dict[str, Any], container: str, pods: list[Pod]) -> dict[str, Any]:
@@ -164,6 +177,14 @@ def pod_monitor_job(monitor: dict[str, Any], container: str, pods: list[Pod]) ->
     return _scrape_job(
         f"podMonitor/{namespace}/{name}/0", endpoint.get("path", PODMONITOR_DEFAULT_PATH), targets, relabel
     )
+
+
+def exporter_job(job: str, target: str, path: str = "/metrics") -> dict[str, Any]:
+    """A cluster exporter's scrape as kube-prometheus-stack configures it: `honorLabels: true` on the
+    kube-state-metrics and kubelet ServiceMonitors, so the series keep their own namespace/pod labels."""
+    job_config = _scrape_job(job, path, [(target, {})], [])
+    job_config["honor_labels"] = True
+    return job_config
 
 
 def prometheus_config(

@@ -109,6 +109,8 @@ def assert_pages_through_pagerduty(stack: AlertingStack, page: Notification, sin
     trigger = stack.receiver.wait_for(pagerduty_event("trigger", summary=summary), 10, "PagerDuty trigger", since)
     assert trigger.body["routing_key"] == E2E_PAGERDUTY_ROUTING_KEY
     assert trigger.body["links"][0]["href"] == page.body["commonAnnotations"]["runbook_url"]
+    # Alertmanager's default PagerDuty details list every annotation: the dashboard link reaches the pager.
+    assert page.body["commonAnnotations"]["dashboard_url"] in trigger.body["payload"]["custom_details"]["firing"]
     return trigger
 
 
@@ -201,24 +203,26 @@ def test_database_metrics_gone_pages(alerting_stack: AlertingStack) -> None:
 
 
 def assert_traffic_carries_the_rules_labels(stack: AlertingStack) -> None:
-    """Traffic is scraped with the labels the rules select on (job, namespace), from the active color."""
+    """Traffic is scraped with the labels the rules select on (job, namespace), from both colors."""
     app, namespace = stack.settings.app.name, stack.settings.app_namespace
     by = "job, namespace, service, pod, greenlight_dev_color"
     query = f"sum by ({by}) (http_requests_total{{{app_selector(app, namespace)}}})"
+
+    def every_color() -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = stack.prometheus.api("/api/v1/query", query=query)["data"]["result"]
+        return result if len(result) == len(stack.services) else []
+
     series = wait_until(
-        lambda: stack.prometheus.api("/api/v1/query", query=query)["data"]["result"],
+        every_color,
         TARGETS_UP_TIMEOUT,
-        "app traffic scraped with the rules' labels",
+        "app traffic of every color scraped with the rules' labels",
         stack.prometheus.targets,
     )
-    assert [s["metric"] for s in series] == [
-        {
-            "job": app,
-            "namespace": namespace,
-            **stack.service_labels,
-            "greenlight_dev_color": stack.settings.release.active_color,
-        }
+    expected = [
+        {"job": app, "namespace": namespace, **labels, "greenlight_dev_color": color}
+        for color, labels in stack.service_labels.items()
     ]
+    assert sorted((s["metric"] for s in series), key=str) == sorted(expected, key=str)
 
 
 def test_high_error_rate_pages_and_resolves(alerting_stack: AlertingStack) -> None:

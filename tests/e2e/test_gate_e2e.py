@@ -21,7 +21,7 @@ import pytest
 
 from components.objects import judge
 from tests.e2e import rendered_config
-from tests.e2e.http_stubs import MetricsText
+from tests.e2e.http_stubs import ExporterStandIn
 from tests.e2e.processes import Prometheus
 from tests.support.app_server import ServiceProcess, request
 from tests.support.gate import FAST, job_env, promotion_gate, run_gate
@@ -53,7 +53,7 @@ class Green:
 
     service: ServiceProcess
     prometheus: Prometheus
-    ksm: MetricsText
+    ksm: ExporterStandIn
     env: dict[str, str]  # the promotion gate Job's environment, pointed at them
 
     def gate(self) -> subprocess.CompletedProcess[str]:
@@ -72,7 +72,7 @@ class Green:
         return len(targets) == 2 and all(t["health"] == "up" for t in targets)
 
 
-def _scrape_jobs(service: ServiceProcess, ksm: MetricsText) -> list[dict[str, object]]:
+def _scrape_jobs(service: ServiceProcess, ksm: ExporterStandIn) -> list[dict[str, object]]:
     rendered = preview(*PROMOTE_GREEN)
     monitor = rendered.manifest("ServiceMonitor", "web")
     color_service = rendered.manifest("Service", "web-green")
@@ -97,7 +97,7 @@ def green(tmp_path: Path) -> Iterator[Callable[..., Green]]:
             service = ServiceProcess({"APP_VERSION": "1.5.0", **fault}).start()
             cleanup.callback(service.stop)
             service.wait_ready()
-            ksm = MetricsText(kube_state_metrics(live_replicas, available))
+            ksm = ExporterStandIn(lambda: kube_state_metrics(live_replicas, available))
             ksm.start()
             cleanup.callback(ksm.stop)
             prometheus = Prometheus(prometheus_bin, tmp_path)

@@ -11,6 +11,8 @@ from tests.support.app_server import request
 # Application routes only (probes are counted under their own route and never fault-injected).
 TRAFFIC_PATHS = ("/", "/api/items")
 REQUEST_INTERVAL_SECONDS = 0.02  # ~40 requests/s with 2 workers: enough samples per 1s scrape
+# The idle color of a blue-green release only sees checks (preview Service, gate): a trickle.
+PREVIEW_INTERVAL_SECONDS = 0.2
 REQUEST_TIMEOUT_SECONDS = 2
 MAX_REQUESTS = 10_000
 MAX_SECONDS = 180
@@ -19,8 +21,9 @@ MAX_SECONDS = 180
 class TrafficDriver:
     """Sends requests until stop(), MAX_REQUESTS or MAX_SECONDS, whichever comes first; counts outcomes."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, interval: float = REQUEST_INTERVAL_SECONDS) -> None:
         self.port = port
+        self.interval = interval
         self.outcomes: Counter[str] = Counter()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -43,7 +46,7 @@ class TrafficDriver:
                 outcome = type(error).__name__
             with self._lock:
                 self.outcomes[outcome] += 1
-            self._stop.wait(REQUEST_INTERVAL_SECONDS)
+            self._stop.wait(self.interval)
 
     def counts(self) -> dict[str, int]:
         with self._lock:

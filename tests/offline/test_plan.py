@@ -119,12 +119,13 @@ TRANSITIONS = [
         {("update", "Cluster greenlight-prod/web-db")},
     ),
     Transition(
-        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come, and the objects both "
+        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come (and the release dashboard), and the objects both "
         "name `web` keep their identity through aliases (updated in place, never created twice or deleted)",
         "dev",
         (),
         BLUE_GREEN_DEV,
         {("create", "greenlight:index:BlueGreenRelease release"), ("delete", "greenlight:index:AppDeployment app")}
+        | {("create", "ConfigMap monitoring/dashboard-web-release")}
         | {("create", name) for name in BLUE_GREEN_OBJECTS}
         | {("delete", name) for name in ROLLING_OBJECTS}
         | {("update", "Service greenlight-dev/web"), ("update", "NetworkPolicy greenlight-dev/web")}

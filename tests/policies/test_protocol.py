@@ -14,6 +14,8 @@ import pytest
 from offline.analyzer import PolicyPack, Remediation, Violation
 from offline.engine import Resource
 from offline.stackconfig import StackConfig, UsageError
+from tests.support.policy_cases_access import ACCESS_CASES
+from tests.support.policy_cases_exposure import EXPOSURE_CASES
 from tests.support.policy_cases_stack import STACK_CASES
 from tests.support.policy_cases_workloads import WORKLOAD_CASES
 from tests.support.policy_edits import (
@@ -68,7 +70,7 @@ def evaluator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evaluator]:
 # -- changes: each breaks (or bends) exactly one rule ---------------------------------------------------
 
 
-CASES: dict[str, list[Case]] = {**WORKLOAD_CASES, **STACK_CASES}
+CASES: dict[str, list[Case]] = {**WORKLOAD_CASES, **STACK_CASES, **ACCESS_CASES, **EXPOSURE_CASES}
 
 ALL_CASES = [pytest.param(policy, case, id=f"{policy}: {case.id}") for policy, cases in CASES.items() for case in cases]
 
@@ -111,10 +113,13 @@ def test_registry_every_policy_has_metadata_and_both_kinds_of_case(evaluator: Ev
     assert set(CASES) == set(names)
 
 
-def test_policy_docs_have_a_section_per_policy(evaluator: Evaluator) -> None:
+def test_policy_docs_have_a_section_per_policy_with_its_fix(evaluator: Evaluator) -> None:
     readme = (POLICIES / "README.md").read_text()
     for p in evaluator.pack.info.policies:
         assert f"\n### {p.name}\n" in readme, p.name
+        section = readme.split(f"\n### {p.name}\n", 1)[1].split("\n### ", 1)[0]
+        assert section.lstrip().startswith(p.description), p.name
+        assert f"\nFix: {p.remediation_steps}\n" in section, p.name
 
 
 def test_chart_rendered_objects_are_judged_like_the_stacks_own(evaluator: Evaluator) -> None:

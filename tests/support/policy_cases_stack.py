@@ -6,7 +6,9 @@ from tests.support.policy_edits import (
     NO_REMEDIATION,
     WRONG_ROUTE,
     Case,
+    add,
     alertmanager,
+    as_kind,
     drop,
     node_exporter,
     pod_monitor,
@@ -15,6 +17,7 @@ from tests.support.policy_edits import (
     set_in,
     statefulset,
 )
+from tests.support.policy_edits_access import budget
 from tests.support.policy_fixtures import (
     ALERTMANAGER_YAML,
     changed,
@@ -130,13 +133,6 @@ STACK_CASES: dict[str, list[Case]] = {
     "pod-disruption-budget": [
         Case("no PDB", lambda: changed(drop("pdb")), True, where="blue", text="add a PodDisruptionBudget"),
         Case(
-            "PDB allows no disruption",
-            lambda: changed(set_in("pdb", lambda p: p["spec"].update({"maxUnavailable": 0}))),
-            True,
-            where="blue",
-            text="allows no disruption",
-        ),
-        Case(
             "minAvailable below replicas",
             lambda: changed(
                 set_in("pdb", lambda p: (p["spec"].pop("maxUnavailable"), p["spec"].__setitem__("minAvailable", 1)))
@@ -144,14 +140,16 @@ STACK_CASES: dict[str, list[Case]] = {
             False,
         ),
         Case(
-            "minAvailable 100%",
-            lambda: changed(
-                set_in(
-                    "pdb", lambda p: (p["spec"].pop("maxUnavailable"), p["spec"].__setitem__("minAvailable", "100%"))
-                )
-            ),
+            "a namespace-wide budget (empty selector) covers it",
+            lambda: changed(drop("pdb"), budget("pdb-all", {}, maxUnavailable=1)),
+            False,
+        ),
+        Case(
+            "a budget without a selector covers nothing",
+            lambda: changed(set_in("pdb", lambda p: p["spec"].pop("selector"))),
             True,
             where="blue",
+            text="add a PodDisruptionBudget",
         ),
     ],
     "rollback-plan": [
@@ -174,6 +172,13 @@ STACK_CASES: dict[str, list[Case]] = {
             text="scaled to 0",
         ),
         Case("rolling without history is dev's business", lambda: changed(rolling("25%")), False, env="dev"),
+        Case(
+            "the app's pods run from a bare ReplicaSet",
+            lambda: changed(add("x", as_kind("ReplicaSet"))),
+            True,
+            where="x",
+            text="a bare ReplicaSet has no rolling update",
+        ),
     ],
     "migrations-before-traffic": [
         Case(

@@ -28,7 +28,16 @@ WORKLOAD_CASES: dict[str, list[Case]] = {
                 where="x",
                 text="set resources requests.cpu",
             )
-            for kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
+            for kind in (
+                "Deployment",
+                "StatefulSet",
+                "DaemonSet",
+                "Job",
+                "CronJob",
+                "Pod",
+                "ReplicaSet",
+                "ReplicationController",
+            )
         ],
         Case(
             "limits.memory missing",

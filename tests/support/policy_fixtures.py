@@ -37,6 +37,16 @@ TYPES = {
     "ScheduledBackup": "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup",
     "PersistentVolumeClaim": "kubernetes:core/v1:PersistentVolumeClaim",
     "Chart": "kubernetes:helm.sh/v4:Chart",
+    "ReplicaSet": "kubernetes:apps/v1:ReplicaSet",
+    "ReplicationController": "kubernetes:core/v1:ReplicationController",
+    "ConfigMap": "kubernetes:core/v1:ConfigMap",
+    "ServiceAccount": "kubernetes:core/v1:ServiceAccount",
+    "PersistentVolume": "kubernetes:core/v1:PersistentVolume",
+    "Ingress": "kubernetes:networking.k8s.io/v1:Ingress",
+    "Role": "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    "ClusterRole": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "ClusterRoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
 }
 CHART_TYPE = TYPES["Chart"]
 ALERTMANAGER_YAML = """\
@@ -113,6 +123,7 @@ def container(name: str = APP, probes: bool = True, ports: bool = True) -> dict[
 
 def pod_spec(**container_args: Any) -> dict[str, Any]:
     return {
+        "automountServiceAccountToken": False,  # no RBAC in the stack: no token to mount
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": 10001,

@@ -8,7 +8,6 @@ keywords or numbers. Good enough for the expressions this repository writes, and
 from __future__ import annotations
 
 import re
-from typing import Any
 
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`')
 _MATCHERS = re.compile(r"\{[^{}]*\}")
@@ -17,7 +16,10 @@ _GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([
 _VARIABLES = re.compile(r"\$\{?\w+\}?")
 _OFFSET = re.compile(r"\boffset\s+-?\w+")
 _IDENTIFIER = re.compile(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?")
-_KEYWORDS = frozenset({"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset"})
+_KEYWORDS = frozenset(
+    {"and", "or", "unless", "bool", "inf", "nan", "by", "without", "offset"}
+    | {"on", "ignoring", "group_left", "group_right"}  # vector matching, with or without a label list
+)
 
 
 def metric_names(expr: str) -> set[str]:
@@ -35,8 +37,3 @@ def metric_names(expr: str) -> set[str]:
             continue  # functions and aggregations are followed by "("
         names.add(name)
     return names
-
-
-def prometheus_queries(dashboard: dict[str, Any]) -> list[str]:
-    """Every PromQL target of a Grafana dashboard model."""
-    return [t["expr"] for p in dashboard["panels"] for t in p["targets"] if t["datasource"]["type"] == "prometheus"]

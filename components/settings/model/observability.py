@@ -119,6 +119,12 @@ class AlertingSettings:
         allowed=HTTPS_URL_ALLOWED,
         doc="runbook links prefix",
     )
+    grafana_url: str = setting(
+        "http://localhost:3000",
+        check=lambda v: url_ok(v) and not v.endswith("/"),
+        allowed=f"{URL_ALLOWED}, without a trailing slash",
+        doc="Grafana address of the alerts' dashboard links and the `dashboards` output (default: the port-forward)",
+    )
     for_scale: float = setting(
         1.0,
         check=between(0.001, 1),

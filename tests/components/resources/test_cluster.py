@@ -75,7 +75,7 @@ def test_outputs_say_how_to_reach_the_monitoring_tools_and_dashboards() -> None:
         for body in cm["data"].values()
     )
     assert sorted(outputs["dashboards"]) == [f"http://localhost:3000/d/{uid}" for uid in uids]
-    assert len(uids) == 2
+    assert uids == ["web-database", "web-logs", "web-release", "web-service"]
 
 
 def test_without_monitoring_there_is_nothing_to_port_forward() -> None:

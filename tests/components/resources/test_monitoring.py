@@ -116,7 +116,7 @@ def test_alloy_runs_per_node_and_parses_the_json_log_lines() -> None:
 
 def test_dashboards_are_provisioned_through_the_sidecar() -> None:
     p = preview("prod")
-    for name in ("dashboard-web-service", "dashboard-web-logs"):
+    for name in ("dashboard-web-service", "dashboard-web-release", "dashboard-web-database", "dashboard-web-logs"):
         cm = p.manifest("ConfigMap", name)
         assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
         [(filename, text)] = cm["data"].items()

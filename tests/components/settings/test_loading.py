@@ -60,6 +60,7 @@ BAD_SETTINGS = [
         "greenlight:alerting.availabilityObjective",
         "90 to 99.999",
     ),
+    ("dev", "greenlight:alerting.grafanaUrl=grafana.acme/", "greenlight:alerting.grafanaUrl", "an http(s) URL"),
     ("prod", "greenlight:database.backup.enabled=false", "greenlight:database.backup.enabled", "true in prod"),
     ("prod", "greenlight:database.backup.schedule=0 2 * * *", "greenlight:database.backup.schedule", "six-field cron"),
     (

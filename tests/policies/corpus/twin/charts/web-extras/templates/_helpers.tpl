@@ -1,0 +1,3 @@
+{{- define "web-extras.chart" -}}
+{{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
