@@ -119,8 +119,9 @@ TRANSITIONS = [
         {("update", "Cluster greenlight-prod/web-db")},
     ),
     Transition(
-        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come (and the release dashboard), and the objects both "
-        "name `web` keep their identity through aliases (updated in place, never created twice or deleted)",
+        "strategy switch rolling -> blue-green: the rolling objects go, the two colors come (and the release "
+        "dashboard), and the objects both name `web` keep their identity through aliases (updated in place, "
+        "never created twice or deleted)",
         "dev",
         (),
         BLUE_GREEN_DEV,
