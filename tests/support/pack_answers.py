@@ -33,7 +33,8 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 PROGRAMS: list[tuple[str, Path, str, tuple[str, ...], str]] = [
     *[(f"{env} stack, {env} config", ROOT, env, (), env) for env in ENVIRONMENTS],
     ("prod stack, strict config", ROOT, "prod", (), "strict"),
-    ("prod stack, idle track scaled down", ROOT, "prod", ("greenlight:release.scaleDownIdle=true",), "prod"),
+    # prod settings refuse scaleDownIdle (#14): staging may use it, and the prod pack still refuses what it renders
+    ("staging stack, idle track scaled down, prod config", ROOT, "staging", ("greenlight:release.scaleDownIdle=true",), "prod"),
     ("dev stack, prod config", ROOT, "dev", (), "prod"),
     ("staging stack, prod config", ROOT, "staging", (), "prod"),
     ("noncompliant program, prod config", NONCOMPLIANT, "dev", (), "prod"),
