@@ -151,9 +151,8 @@ def scrape_job(blue: ServiceProcess, green: ServiceProcess) -> dict[str, object]
     """One job for the ServiceMonitor, a target behind each color Service, as the Operator writes it."""
     p = rendered(5, ())
     monitor = p.manifest("ServiceMonitor", "web")
-    jobs = [
-        rendered_config.service_monitor_job(
-            monitor,
+    pods = [
+        rendered_config.ScrapedPod(
             p.manifest("Service", f"web-{color}"),
             p.manifest("Deployment", f"web-{color}")["spec"]["template"],
             f"web-{color}-e2e-0",
@@ -161,8 +160,7 @@ def scrape_job(blue: ServiceProcess, green: ServiceProcess) -> dict[str, object]
         )
         for color, service in (("blue", blue), ("green", green))
     ]
-    jobs[0]["static_configs"] += jobs[1]["static_configs"]  # type: ignore[operator]
-    return jobs[0]
+    return rendered_config.service_monitor_job(monitor, pods)
 
 
 def run(stack: PlayedStack) -> tuple[int, list[str]]:

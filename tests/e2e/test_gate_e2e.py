@@ -77,7 +77,8 @@ def _scrape_jobs(service: ServiceProcess, ksm: ExporterStandIn) -> list[dict[str
     monitor = rendered.manifest("ServiceMonitor", "web")
     color_service = rendered.manifest("Service", "web-green")
     pod_template = rendered.manifest("Deployment", "web-green")["spec"]["template"]
-    app = rendered_config.service_monitor_job(monitor, color_service, pod_template, POD, f"127.0.0.1:{service.port}")
+    pod = rendered_config.ScrapedPod(color_service, pod_template, POD, f"127.0.0.1:{service.port}")
+    app = rendered_config.service_monitor_job(monitor, [pod])
     # kube-prometheus-stack scrapes kube-state-metrics with honorLabels: the objects' namespace labels win.
     state = {
         "job_name": "kube-state-metrics",
