@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python benchmarks/release_changes.py
 Prints one table row per operation (objects added, removed, changed) and the objects themselves.
+prod as checked in runs blue (1.4.2) with the newer green (1.5.0) waiting: promoting green is a
+promotion (gated), going back to blue a rollback (no gate Job).
 `pulumi preview` on a real stack shows the same set: one object per rendered manifest.
 """
 
@@ -22,6 +24,17 @@ if str(ROOT) not in sys.path:
 from tests.support.preview import Preview, preview  # noqa: E402 - after the path setup above
 
 NEW_DIGEST = "ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64
+CANARY = "greenlight:release.strategy=canary"
+CANARY_10 = (CANARY, "greenlight:release.canaryWeight=10")
+
+
+def canary_at(weight: int) -> tuple[str, ...]:
+    return (CANARY, f"greenlight:release.canaryWeight={weight}")
+
+
+# The release pipeline's canary (scripts/canary_release.py), with the default steps: each step after
+# green (1.5.0) landed, then green made active at weight 0.
+CANARY_STEPS = [(0, 5), (5, 25), (25, 50), (50, 100)]
 # (operation, stack, overrides before, overrides after)
 OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("promote green", "prod", (), ("greenlight:release.activeColor=green",)),
@@ -35,12 +48,21 @@ OPERATIONS: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     (
         "canary step 10% -> 50%",
         "prod",
-        ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10"),
+        CANARY_10,
         ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50"),
     ),
+    ("canary abort 10% -> 0%", "prod", CANARY_10, ("greenlight:release.strategy=canary",)),
+    *((f"canary pipeline step {a}% -> {b}%", "prod", canary_at(a), canary_at(b)) for a, b in CANARY_STEPS),
     (
-        "promote green, scaleDownIdle",
+        "canary pipeline: green made active, 0%",
         "prod",
+        canary_at(100),
+        (CANARY, "greenlight:release.activeColor=green"),
+    ),
+    ("canary pipeline abort 25% -> 0%", "prod", canary_at(25), canary_at(0)),
+    (
+        "promote green, scaleDownIdle (staging)",
+        "staging",
         ("greenlight:release.scaleDownIdle=true",),
         ("greenlight:release.scaleDownIdle=true", "greenlight:release.activeColor=green"),
     ),
@@ -83,9 +105,9 @@ def main() -> None:
         started = time.perf_counter()
         changes = diff_renders(preview(stack, *before), preview(stack, *after))
         rows.append((label, changes, time.perf_counter() - started))
-    print(f"{'operation':32} {'added':>5} {'removed':>7} {'changed':>7}  {'render+diff s':>13}")
+    print(f"{'operation':40} {'added':>5} {'removed':>7} {'changed':>7}  {'render+diff s':>13}")
     for label, c, seconds in rows:
-        print(f"{label:32} {len(c.added):5} {len(c.removed):7} {len(c.changed):7}  {seconds:13.2f}")
+        print(f"{label:40} {len(c.added):5} {len(c.removed):7} {len(c.changed):7}  {seconds:13.2f}")
     for label, c, _ in rows:
         print(f"\n{label}:")
         for kind, names in (("+", c.added), ("-", c.removed), ("~", c.changed)):

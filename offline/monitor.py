@@ -54,14 +54,25 @@ class OfflineFailure(Exception):
 
 
 class OfflineMocks(mocks.Mocks):
-    """Plays the providers: echoes inputs, names objects, gives built images a digest, runs known functions."""
+    """Plays the providers: echoes inputs, names objects, gives built images a digest, runs known functions.
+
+    A read (`Resource.get`) finds the object as this program applies it: the offline cluster is the
+    program's own desired state (no HPA has scaled anything, nobody has changed anything by hand).
+    """
 
     def __init__(self, default_namespace: str = kinds.DEFAULT_NAMESPACE) -> None:
         self.default_namespace = default_namespace
         self.failure: str | None = None
+        self.applied: dict[tuple[str, str], dict[str, Any]] = {}  # (type, "namespace/name") -> inputs
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.resource_id:
+            return args.resource_id, dict(self.applied.get((args.typ, args.resource_id), {}))
         state = dict(args.inputs)
+        metadata = state.get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+            namespace = metadata.get("namespace") or self.default_namespace
+            self.applied[(args.typ, f"{namespace}/{metadata['name']}")] = state
         if args.typ in DOCKER_IMAGE_TYPES:
             image = str(state.get("imageName", args.name))
             repository = image.split("@")[0].rsplit(":", 1)[0] if "/" in image else image

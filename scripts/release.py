@@ -1,4 +1,4 @@
-"""Release one image to one stack with the Pulumi CLI: blue-green with automatic rollback, or rolling.
+"""Release one image to one stack with the Pulumi CLI: blue-green or canary with automatic rollback, or rolling.
 
     python -m scripts.release --stack prod --image ghcr.io/acme/greenlight-web@sha256:... --version 1.5.0 \
         --smoke-url https://web.example.com
@@ -7,177 +7,78 @@ Blue-green (staging, prod):
   1. find the live color from the last deployment (`pulumi config refresh`, read into a throwaway copy:
      the repo's stack file stays the source of truth for every other setting) and pin the live track
      to what is deployed, so this update cannot touch the pods serving traffic;
-  2. set the idle color's image and version, `pulumi up`: the idle track rolls out and the gate Job runs
-     in-cluster; if the gate fails, the update fails and traffic never moved;
-  3. promote: `activeColor = idle`, `pulumi up`;
-  4. smoke test the public URL (bounded retries); on failure restore the previous activeColor and
-     `pulumi up` again: the previous color is still running, so rollback is a Service selector switch.
+  2. set the idle color's image and version, `pulumi up`: the idle track rolls out and its landing gate
+     judges it with a sample of real requests; if the gate fails, the update fails and traffic never moved;
+  3. promote: `activeColor = idle`, `pulumi up`: the idle color scales to the live color's size and the
+     promotion gate judges it again before the selectors move;
+  4. smoke test the public URL (bounded retries, the new version must answer); on failure restore the
+     previous activeColor and `pulumi up` again: the previous color is still running at its size and its
+     version is older, so the rollback is a Service selector switch that waits for no gate Job.
+A blue-green or canary release must carry a version newer than the live one (exit 2 otherwise, nothing
+changed).
+Canary: the same first two steps, then `release.canary.steps` one `pulumi up` each, judged by the step's
+gates, and the canary color made active at the end; any failure sets the weight back to 0
+(scripts/canary_release.py).
 Rolling (dev): set app.image/app.version, `pulumi up`, smoke test; on failure restore the deployed image.
 
+One release per stack at a time: the stack tag `greenlight-release` names the release under way, and
+another release is refused (exit 2) until it is done; a rerun of the same release takes it over.
 Every `pulumi up` runs the policy pack with the stack's config, as in pull requests.
-Exit 0: released; 1: failed (rolled back when traffic had moved); 2: usage or config error.
+Exit 0: released; 1: failed (rolled back, or the canary aborted, when traffic had moved); 2: refused
+before anything changed (usage, config, version, another release under way).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from components.settings import parse
 from offline.errors import UsageError, fail
-from offline.stackconfig import load as load_stack_config
-from offline.stackconfig import namespaced, read_yaml
 from scripts import smoke_test
+from scripts.canary_release import Smoke, release_canary
+from scripts.release_stack import (
+    Deployed,
+    PulumiCli,
+    Stack,
+    Track,
+    deployed_from_stack_file,
+    newer_than_live,
+    other,
+    set_track,
+    succeeded,
+)
 
-NAMESPACE = "greenlight"
-COLORS = ("blue", "green")
-
-
-@dataclass(frozen=True)
-class Track:
-    image: str
-    version: str
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """What the last `pulumi up` of the stack used (raw config: it may predate today's settings code)."""
-
-    active_color: str | None
-    tracks: dict[str, Track]
-    app: Track | None
+__all__ = ["Deployed", "PulumiCli", "Stack", "Track", "deployed_from_stack_file", "main", "newer_than_live", "release"]
 
 
-class Stack(Protocol):
-    name: str
-
-    def strategy(self) -> str: ...
-    def repo_active_color(self) -> str: ...
-    def deployed(self) -> Deployed | None: ...
-    def config_set(self, key: str, value: str) -> None: ...
-    def up(self) -> bool: ...
-
-
-def other(color: str) -> str:
-    return COLORS[1 - COLORS.index(color)]
-
-
-def _track(raw: Any) -> Track | None:
-    if isinstance(raw, dict) and raw.get("image"):
-        return Track(str(raw["image"]), str(raw.get("version", "")))
-    return None
-
-
-def deployed_from_stack_file(document: dict[str, Any]) -> Deployed:
-    config = namespaced(dict(document.get("config") or {}), NAMESPACE)
-    release = config.get(f"{NAMESPACE}:release") or {}
-    tracks = {color: track for color in COLORS if (track := _track(release.get(color)))}
-    return Deployed(release.get("activeColor"), tracks, _track(config.get(f"{NAMESPACE}:app")))
-
-
-class PulumiCli:
-    """The real thing: the Pulumi CLI in the project directory."""
-
-    def __init__(self, name: str, cwd: Path, binary: str = "pulumi", policy_pack: str = "policies") -> None:
-        self.name, self.cwd, self.binary, self.policy_pack = name, cwd, binary, policy_pack
-        self.stack_file = cwd / f"Pulumi.{name}.yaml"
-
-    def _run(self, *args: str) -> int:
-        command = [self.binary, *args, "--stack", self.name, "--non-interactive"]
-        print("+ " + " ".join(command), flush=True)
-        return subprocess.run(command, cwd=self.cwd, check=False).returncode  # noqa: S603 - argv list, no shell
-
-    def _settings(self) -> Any:
-        loaded = load_stack_config(self.cwd, self.name, [])
-        return parse(loaded.config, self.name, loaded.secret_keys)
-
-    def strategy(self) -> str:
-        return str(self._settings().release.strategy)
-
-    def repo_active_color(self) -> str:
-        return str(self._settings().release.active_color)
-
-    def deployed(self) -> Deployed | None:
-        """The last deployment's config, read without leaving it in the working copy."""
-        original = self.stack_file.read_bytes()
-        try:
-            if self._run("config", "refresh", "--force") != 0:
-                if self._ever_deployed():
-                    # Guessing from the repo's (stale) activeColor could deploy straight onto the live track.
-                    raise RuntimeError(
-                        f"cannot read the last deployment's config of {self.name} (pulumi config refresh failed); "
-                        "nothing was changed"
-                    )
-                return None  # never deployed: the repo's stack file is all there is
-            refreshed = read_yaml(self.stack_file) or {}
-            if not isinstance(refreshed, dict):
-                raise RuntimeError(f"{self.stack_file.name} after `pulumi config refresh` is not a mapping")
-            return deployed_from_stack_file(refreshed)
-        finally:
-            self.stack_file.write_bytes(original)
-
-    def _ever_deployed(self) -> bool:
-        """True unless `pulumi stack history` says the stack has no update (unsure counts as deployed)."""
-        command = [self.binary, "stack", "history", "--json", "--stack", self.name, "--non-interactive"]
-        result = subprocess.run(command, cwd=self.cwd, capture_output=True, text=True, check=False)  # noqa: S603 - argv list, no shell
-        if result.returncode != 0:
-            return True
-        try:
-            return bool(json.loads(result.stdout or "null"))
-        except json.JSONDecodeError:
-            return True
-
-    def config_set(self, key: str, value: str) -> None:
-        if self._run("config", "set", "--path", f"{NAMESPACE}:{key}", value) != 0:
-            raise RuntimeError(f"pulumi config set {key} failed")
-
-    def up(self) -> bool:
-        config = f"{self.policy_pack}/config/{self.name}.json"
-        return self._run("up", "--yes", "--policy-pack", self.policy_pack, "--policy-pack-config", config) == 0
-
-
-def _set_track(stack: Stack, prefix: str, track: Track) -> None:
-    stack.config_set(f"{prefix}.image", track.image)
-    stack.config_set(f"{prefix}.version", track.version)
-
-
-def _succeeded(step: Callable[[], bool], what: str, log: Callable[[str], None]) -> bool:
-    """A step that may raise counts as failed: once traffic may have moved, every failure must roll back."""
-    try:
-        return step()
-    except Exception as error:  # noqa: BLE001 - any failure here leads to the rollback, never past it
-        log(f"{what} raised {type(error).__name__}: {error}")
-        return False
-
-
-def release_blue_green(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
+def release_blue_green(stack: Stack, new: Track, smoke: Smoke, log: Callable[[str], None]) -> int:
     deployed = stack.deployed()
     live = (deployed.active_color if deployed and deployed.active_color else None) or stack.repo_active_color()
     idle = other(live)
+    refused = newer_than_live(new, deployed.tracks.get(live) if deployed else None)
+    if refused:
+        log(f"{stack.name}: {refused}; nothing was changed")
+        return 2
     if deployed:
         stack.config_set("release.activeColor", live)
         if live in deployed.tracks:
-            _set_track(stack, f"release.{live}", deployed.tracks[live])
-    _set_track(stack, f"release.{idle}", new)
+            set_track(stack, f"release.{live}", deployed.tracks[live])
+    set_track(stack, f"release.{idle}", new)
     log(f"{stack.name}: live color {live}; deploying {new.image} to idle color {idle}")
     if not stack.up():
         log(f"{stack.name}: update of the idle color failed (gate or rollout): traffic stays on {live}")
         return 1
     stack.config_set("release.activeColor", idle)
-    if not _succeeded(stack.up, "pulumi up (promotion)", log):
+    if not succeeded(stack.up, "pulumi up (promotion)", log):
         log(f"{stack.name}: promotion to {idle} failed: restoring {live}")
         return _rollback_color(stack, live, log)
-    if not _succeeded(lambda: smoke(new.version), "smoke test", log):
+    if not succeeded(lambda: smoke(new.version), "smoke test", log):
         log(f"{stack.name}: post-promotion smoke test failed on {idle}: rolling back to {live}")
         return _rollback_color(stack, live, log)
     log(f"{stack.name}: promoted {idle} ({new.version}); {live} stays up for instant rollback")
@@ -190,31 +91,47 @@ def _rollback_color(stack: Stack, live: str, log: Callable[[str], None]) -> int:
     return 1
 
 
-def release_rolling(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None]) -> int:
+def release_rolling(stack: Stack, new: Track, smoke: Smoke, log: Callable[[str], None]) -> int:
     deployed = stack.deployed()
     previous = deployed.app if deployed else None
-    _set_track(stack, "app", new)
+    set_track(stack, "app", new)
     log(f"{stack.name}: rolling update to {new.image}")
-    if _succeeded(stack.up, "pulumi up", log) and _succeeded(lambda: smoke(new.version), "smoke test", log):
+    if succeeded(stack.up, "pulumi up", log) and succeeded(lambda: smoke(new.version), "smoke test", log):
         log(f"{stack.name}: released {new.version}")
         return 0
     if previous is None:
         log(f"{stack.name}: release failed and there is no previous deployment to restore")
         return 1
     log(f"{stack.name}: release failed: restoring {previous.image}")
-    _set_track(stack, "app", previous)
+    set_track(stack, "app", previous)
     log(f"{stack.name}: rollback {'succeeded' if stack.up() else 'FAILED: page the on-call'}")
     return 1
 
 
-def release(stack: Stack, new: Track, smoke: Callable[[str], bool], log: Callable[[str], None] = print) -> int:
-    strategy = stack.strategy()
-    if strategy == "blue-green":
-        return release_blue_green(stack, new, smoke, log)
-    if strategy == "rolling":
-        return release_rolling(stack, new, smoke, log)
-    log(f"{stack.name}: strategy {strategy!r} is not automated by this pipeline; release it by hand")
-    return 2
+IN_PROGRESS = "in-progress"  # `pulumi stack history` result of an update that has not ended
+FLOWS = {"blue-green": release_blue_green, "canary": release_canary, "rolling": release_rolling}
+
+
+def release(stack: Stack, new: Track, smoke: Smoke, log: Callable[[str], None] = print) -> int:
+    flow = FLOWS[stack.strategy()]  # the settings allow no other strategy
+    holder = f"{new.version} {new.image}"
+    held_by = stack.lock(holder)
+    if held_by is not None:
+        log(
+            f"{stack.name}: another release is under way ({held_by}); nothing was changed. If its job died, "
+            f"rerun that release to finish it, or free the stack: pulumi stack tag set greenlight-release none"
+        )
+        return 2
+    try:
+        if stack.last_update_result() == IN_PROGRESS:
+            log(
+                f"{stack.name}: the last update is still in progress (a release job that died during it leaves it "
+                f"so); nothing was changed. If no one is running one: pulumi cancel --stack {stack.name}, then rerun"
+            )
+            return 2
+        return flow(stack, new, smoke, log)
+    finally:
+        stack.unlock(holder)
 
 
 def _log_to_summary(message: str) -> None:
@@ -275,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = PulumiCli(args.stack, args.cwd.resolve(), args.pulumi)
         stack.strategy()  # reads and validates the stack's settings before anything runs
 
-        def smoke(version: str) -> bool:
+        def smoke(version: str | None) -> bool:
             return smoke_test.run(args.smoke_url, smoke_test.DEFAULT_PATHS, expect_version=version)
 
         return release(stack, Track(args.image, args.version), smoke, _log_to_summary)

@@ -4,14 +4,16 @@
         [--attempts 10] [--interval 6] [--timeout 5] [--expect-version 1.5.0]
 
 Retries cover the seconds a fresh rollout or a Service switch needs to settle; the bound keeps a
-broken release from hanging the pipeline. `--expect-version` also requires the response header
-`X-App-Version` (when the service sends it) to match, so a smoke test cannot pass against the old color.
+broken release from hanging the pipeline. `--expect-version` also requires every answer to say it
+came from that version: the response header `X-App-Version`, and the `version` of a JSON body that
+has one (`/health`). An answer from the old color, or one that names no version, fails the path.
 Exit 0 when every path passed, 1 otherwise (the deploy job then rolls back).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import urllib.error
@@ -37,11 +39,29 @@ VERSION_HEADER = "X-App-Version"
 HTTP_OK = 200
 
 
+MAX_BODY_BYTES = 64 * 1024  # probe bodies are tiny JSON objects; never read an unbounded body
+
+
 @dataclass(frozen=True)
 class Probe:
     status: int  # 0 when no HTTP response came back
-    version: str | None
+    version: str | None  # the X-App-Version header
     detail: str
+    body_version: str | None = None  # `version` of a JSON object body, when it has one
+
+    def versions_match(self, expected: str | None) -> bool:
+        if expected is None:
+            return True
+        return self.version == expected and self.body_version in (None, expected)
+
+
+def _body_version(raw: bytes) -> str | None:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    version = body.get("version") if isinstance(body, dict) else None
+    return str(version) if version is not None else None
 
 
 def fetch(url: str, timeout: float) -> Probe:
@@ -51,7 +71,8 @@ def fetch(url: str, timeout: float) -> Probe:
     request = urllib.request.Request(url, headers={"User-Agent": "greenlight-smoke-test"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
-            return Probe(response.status, response.headers.get(VERSION_HEADER), "ok")
+            body_version = _body_version(response.read(MAX_BODY_BYTES))
+            return Probe(response.status, response.headers.get(VERSION_HEADER), "ok", body_version)
     except urllib.error.HTTPError as error:
         return Probe(error.code, error.headers.get(VERSION_HEADER), error.reason)
     except (urllib.error.URLError, OSError) as error:
@@ -70,9 +91,10 @@ def check_path(
     last = ""
     for attempt in range(1, attempts + 1):
         probe = fetch(url, timeout)
-        version_ok = expect_version is None or probe.version in (None, expect_version)
         last = f"attempt {attempt}/{attempts}: HTTP {probe.status or '-'} ({probe.detail}), version {probe.version}"
-        if probe.status == HTTP_OK and version_ok:
+        if probe.body_version is not None:
+            last += f" (body: {probe.body_version})"
+        if probe.status == HTTP_OK and probe.versions_match(expect_version):
             return True, last
         if attempt < attempts:
             sleep(interval)
@@ -104,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=DEFAULT_ATTEMPTS)
     parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_SECONDS, help="seconds between attempts")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, help="seconds per request")
-    parser.add_argument("--expect-version", help=f"require the {VERSION_HEADER} header, when sent, to match")
+    parser.add_argument("--expect-version", help=f"require the {VERSION_HEADER} header (and a body's version) to match")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     try:

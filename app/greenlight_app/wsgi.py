@@ -27,6 +27,7 @@ request_log = logging.getLogger("greenlight_app.http")
 PROBE_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 UNCOUNTED_ROUTES = frozenset({"/metrics"})
 EXTENSION = "greenlight"
+VERSION_HEADER = "X-App-Version"  # scripts/smoke_test.py reads it
 DEMO_ITEMS = ({"id": 1, "name": "demo item (no DATABASE_URL configured)"},)
 ITEMS_LIMIT = 100
 
@@ -104,6 +105,8 @@ def _install_request_hooks(app: Flask, runtime: Runtime) -> None:
         elapsed = time.perf_counter() - started
         route = _route_of_request()
         response.headers["X-Request-ID"] = g.get("request_id") or logs.sanitize_request_id(None)
+        # Every answer says which version served it: a smoke test after a switch can tell the colors apart.
+        response.headers[VERSION_HEADER] = runtime.settings.app_version
         if route not in UNCOUNTED_ROUTES:
             metrics.observe(request.method, route, response.status_code, elapsed)
         if route in PROBE_ROUTES:
@@ -135,7 +138,7 @@ def _install_probe_routes(app: Flask, runtime: Runtime) -> None:
     def health() -> Any:
         # Liveness: the process can answer. Deliberately no dependency checks here, or a
         # database outage would make Kubernetes restart every healthy pod.
-        return {"status": "ok"}
+        return {"status": "ok", "version": runtime.settings.app_version}
 
     @app.get("/ready")
     def ready() -> Any:

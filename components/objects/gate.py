@@ -1,101 +1,83 @@
-"""The promotion gate: a batch/v1 Job that must complete before traffic moves to a color.
+"""The release gate: batch/v1 Jobs that must complete before a color may take traffic.
 
-It checks the target color's own Service `/ready` (retrying while endpoints settle) and, when
-monitoring is on, asks Prometheus for that color's 5xx ratio and p99 latency over the gate window.
-Any failure exits non-zero; with backoffLimit 0 the Job fails, Pulumi's Job await fails the
-update, and the Service or HTTPRoute that `depends_on` the Job is never changed.
+Two kinds here, one script (scripts/gate.sh, POSIX sh + curl in the pinned curl image), and a third,
+a canary step's gate, in canary.py:
+- a landing gate per color (label `greenlight.dev/gate: landing`): runs when a new version lands on
+  that color, before anyone can promote it; it judges the color with its own sample of requests;
+- the promotion gate (`greenlight.dev/gate: promotion`): runs when traffic moves to a newer version
+  (or a canary step); it first waits until the target runs as many ready pods as the live color has now.
+Both are named `<app>-gate-<hash>`.
+Each checks `/ready`, sends `release.gate.sampleRequests` requests to `samplePath` and judges their
+error ratio and p99, then (with monitoring) the color's window in Prometheus (judge.py). Any failure
+exits non-zero; with backoffLimit 0 the Job fails, Pulumi's Job await fails the update, and what
+`depends_on` the Job (the Services, the HTTPRoute) is never changed.
 
-The Job name carries a hash of what is being promoted (color, version, image, canary weight):
-a new promotion is a new Job, an unchanged stack keeps the completed one and runs nothing.
+A Job's name carries a hash of what it judges: a changed version is a new Job (it runs), an
+unchanged stack keeps the completed one and runs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from components.contract import (
     COMPONENT_LABEL,
-    HTTP_DURATION_BUCKET,
-    HTTP_REQUESTS,
     INSTANCE_LABEL,
     NAME_LABEL,
     NAMESPACE_NAME_LABEL,
     PROMETHEUS_PORT,
-    SERVER_ERROR_STATUS,
-    color_traffic_selector,
-    prometheus_url,
+    track_name,
 )
-from components.objects import networking, workload
+from components.objects import judge, networking, workload
 from components.objects.meta import app_labels, metadata, selector_labels
-from components.objects.plan import Track
+from components.objects.plan import ReleasePlan, Track, minimum_replicas
 from components.settings import AppSpec
 from components.settings.names import gate_instance
 from components.settings.names import gate_job_name as gate_job_name_from
 
 GATE_COMPONENT = "release-gate"
+GATE_KIND_LABEL = "greenlight.dev/gate"  # landing | promotion | canary-step: all share the name pattern
+LANDING, PROMOTION = "landing", "promotion"
 # /ready is retried READY_ATTEMPTS times READY_INTERVAL_SECONDS apart: endpoint propagation
 # after a rollout takes seconds, not minutes (the Deployment itself is already Available).
 READY_ATTEMPTS = 10
 READY_INTERVAL_SECONDS = 3
+# New pods for the capacity step: an image pull, the startup probe's 60 s, one kube-state-metrics and
+# one Prometheus scrape (30 s each): 40 x 5 s leaves room for all of them.
+CAPACITY_ATTEMPTS = 40
+CAPACITY_INTERVAL_SECONDS = 5
+REQUEST_TIMEOUT_SECONDS = 5  # one sample request; a slower answer counts as failed (000)
 GATE_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
-
-GATE_SCRIPT = r"""set -eu
-fail() { echo "gate: FAIL: $*" >&2; exit 1; }
-attempt=1
-while :; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$TARGET_URL/ready") || code=000
-  [ "$code" = 200 ] && break
-  [ "$attempt" -ge "$READY_ATTEMPTS" ] && fail "$TARGET_URL/ready answered $code after $attempt attempts"
-  attempt=$((attempt + 1))
-  sleep "$READY_INTERVAL_SECONDS"
-done
-echo "gate: $TARGET_URL/ready is 200"
-if [ -z "${PROMETHEUS_URL:-}" ]; then echo "gate: PASS (readiness only: monitoring is disabled)"; exit 0; fi
-value() {
-  body=$(curl -fsS --max-time 10 -G "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$1") \
-    || fail "Prometheus query failed: $1"
-  # An empty vector means no requests in the window; anything else must carry a readable value.
-  if echo "$body" | grep -q '"result":[[:space:]]*\[[[:space:]]*\]'; then echo none; return 0; fi
-  v=$(echo "$body" | sed -n 's/.*"value":[[:space:]]*\[[^,]*,[[:space:]]*"\([^"]*\)"[[:space:]]*\].*/\1/p')
-  [ -n "$v" ] || fail "unreadable Prometheus answer for $1: $body"
-  echo "$v"
-}
-judge() {
-  if [ "$2" = none ] || [ "$2" = NaN ]; then echo "gate: $1: no requests in the window, not judged"; return 0; fi
-  awk -v v="$2" -v m="$3" 'BEGIN { exit !(v + 0 <= m + 0) }' || fail "$1 is $2, above the limit $3"
-  echo "gate: $1 is $2 (limit $3)"
-}
-# Assignments, not arguments: under `set -e` a failed query in an assignment stops the script.
-ratio=$(value "$ERROR_RATIO_QUERY")
-p99=$(value "$P99_LATENCY_QUERY")
-judge "error ratio" "$ratio" "$MAX_ERROR_RATIO"
-judge "p99 latency (s)" "$p99" "$MAX_P99_LATENCY_SECONDS"
-echo "gate: PASS"
-"""
+SCRIPT = judge.JUDGE_SCRIPT + (Path(__file__).parent / "scripts" / "gate.sh").read_text(encoding="utf-8")
+SCRIPT_PREAMBLE = 'set -eu\nfail() { echo "gate: FAIL: $*" >&2; exit 1; }\n'
+GATE_SCRIPT = SCRIPT_PREAMBLE + SCRIPT
 
 
-def _series(spec: AppSpec, color: str, metric: str, extra: str = "") -> str:
-    selector = color_traffic_selector(spec.name, spec.namespace, color)
-    return f"{metric}{{{selector}{extra}}}[{spec.release.gate.window}]"
+def _duration_seconds(duration: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600}
+    return int(duration[:-1]) * units[duration[-1]]
 
 
-def error_ratio_query(spec: AppSpec, color: str) -> str:
-    """5xx share of the color's requests (http_requests_total{method,route,status}, DESIGN.md)."""
-    errors = _series(spec, color, HTTP_REQUESTS, f', status=~"{SERVER_ERROR_STATUS}"')
-    total = _series(spec, color, HTTP_REQUESTS)
-    return f"sum(rate({errors})) / sum(rate({total}))"
+# Prometheus must have scraped every target once after the sample: one scrape interval and a margin.
+JUDGE_SETTLE_SECONDS = _duration_seconds(networking.SCRAPE_INTERVAL) + 5
 
 
-def p99_latency_query(spec: AppSpec, color: str) -> str:
-    buckets = _series(spec, color, HTTP_DURATION_BUCKET)
-    return f"histogram_quantile(0.99, sum by (le) (rate({buckets})))"
+def digest(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()
 
 
 def gate_job_name(spec: AppSpec, color: str, version: str, image: str, weight: int | None = None) -> str:
-    """`<app>-gate-<hash>`; the hash changes exactly when what is being promoted changes."""
+    """The promotion gate: `<app>-gate-<hash>`; the hash changes exactly when what is promoted changes."""
     subject = f"{color}|{version}|{image}" + ("" if weight is None else f"|{weight}")
-    return gate_job_name_from(spec.name, hashlib.sha256(subject.encode()).hexdigest())
+    return gate_job_name_from(spec.name, digest(subject))
+
+
+def landing_job_name(spec: AppSpec, color: str, version: str, image: str) -> str:
+    """A color's landing gate: `<app>-gate-<hash>` too (its label says which kind); a new version on the
+    color is a new Job. The same length as the promotion gate's name, so no app name gets shorter."""
+    return gate_job_name_from(spec.name, digest(f"landing|{color}|{version}|{image}"))
 
 
 def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
@@ -106,7 +88,7 @@ def gate_pod_labels(spec: AppSpec, color: str, version: str) -> dict[str, str]:
 
 
 def gate_selector(spec: AppSpec) -> dict[str, str]:
-    """Labels every gate pod of this app carries, whatever it promotes."""
+    """Labels every gate pod of this app carries, whatever it judges."""
     return {NAME_LABEL: spec.name, COMPONENT_LABEL: GATE_COMPONENT}
 
 
@@ -139,32 +121,64 @@ def build_gate_network_policy(spec: AppSpec) -> dict[str, Any]:
     }
 
 
-def build_gate_job(spec: AppSpec, track: Track, target_url: str, weight: int | None = None) -> dict[str, Any]:
-    """The gate Job for `track` (its image already resolved to a reference string)."""
+def gate_env(spec: AppSpec, color: str, target_url: str) -> dict[str, str]:
+    """Readiness, the sample and its limits, and (with monitoring) the window judgement of `color`."""
     gate = spec.release.gate
-    color = str(track.color)
     env = {
         "TARGET_URL": target_url,
         "READY_ATTEMPTS": str(READY_ATTEMPTS),
         "READY_INTERVAL_SECONDS": str(READY_INTERVAL_SECONDS),
+        "SAMPLE_PATH": gate.sample_path,
+        "SAMPLE_REQUESTS": str(gate.sample_requests),
+        "SAMPLE_CONCURRENCY": str(gate.sample_concurrency),
+        "REQUEST_TIMEOUT_SECONDS": str(REQUEST_TIMEOUT_SECONDS),
+        "MIN_REQUESTS": str(gate.min_requests),
         "MAX_ERROR_RATIO": str(gate.max_error_ratio),
         "MAX_P99_LATENCY_SECONDS": str(gate.max_p99_latency_seconds),
+        **judge.judge_env(spec, color),
     }
     if spec.monitoring.enabled:
-        env["PROMETHEUS_URL"] = prometheus_url(spec.monitoring.namespace)
-        env["ERROR_RATIO_QUERY"] = error_ratio_query(spec, color)
-        env["P99_LATENCY_QUERY"] = p99_latency_query(spec, color)
-    labels = gate_pod_labels(spec, color, track.version)
+        env["JUDGE_SETTLE_SECONDS"] = str(JUDGE_SETTLE_SECONDS)
+    return env
+
+
+def capacity_env(spec: AppSpec, plan: ReleasePlan) -> dict[str, str]:
+    """The promotion gate's capacity step (needs kube-state-metrics, so monitoring); empty without it."""
+    if not spec.monitoring.enabled:
+        return {}
+    own = minimum_replicas(spec)
+    high = spec.app.autoscaling.max_replicas if spec.app.autoscaling.enabled else own
+    live = plan.capacity_from if plan.match_live_capacity else None
+    return {
+        "TARGET_DEPLOYMENT": track_name(spec.name, plan.gate_target),
+        "READY_PODS_QUERY": judge.ready_pods_query(spec, plan.gate_target),
+        "NEEDED_PODS_QUERY": judge.needed_pods_query(spec, live, plan.capacity_share, own, max(own, high)),
+        "CAPACITY_ATTEMPTS": str(CAPACITY_ATTEMPTS),
+        "CAPACITY_INTERVAL_SECONDS": str(CAPACITY_INTERVAL_SECONDS),
+    }
+
+
+def job_manifest(
+    spec: AppSpec,
+    name: str,
+    kind: str,
+    track: Track,
+    env: dict[str, str],
+    script: str = GATE_SCRIPT,
+    deadline_seconds: int | None = None,
+) -> dict[str, Any]:
+    """A gate Job of `kind` judging `track`: `script` under /bin/sh, failing once, within its deadline
+    (the gate's timeoutSeconds unless given)."""
+    labels = {**gate_pod_labels(spec, str(track.color), track.version), GATE_KIND_LABEL: kind}
     container = {
         "name": "gate",
-        "image": gate.image,
+        "image": spec.release.gate.image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", GATE_SCRIPT],
+        "command": ["/bin/sh", "-c", script],
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "resources": GATE_RESOURCES,
         "securityContext": workload.container_security_context(),
     }
-    name = gate_job_name(spec, color, track.version, track.image, weight)
     # A failed gate stays failed; the next `pulumi up` replaces it (runs it again) instead of waiting.
     annotations = {"pulumi.com/replaceUnready": "true"}
     return {
@@ -173,7 +187,7 @@ def build_gate_job(spec: AppSpec, track: Track, target_url: str, weight: int | N
         "metadata": metadata(spec, name, labels, annotations=annotations),
         "spec": {
             "backoffLimit": 0,  # a failed check is an answer, not a flake to retry into a pass
-            "activeDeadlineSeconds": gate.timeout_seconds,
+            "activeDeadlineSeconds": deadline_seconds or spec.release.gate.timeout_seconds,
             # No ttlSecondsAfterFinished: a Job deleted by TTL would be recreated (and rerun) on the next up.
             "template": {
                 "metadata": {"labels": labels},
@@ -188,3 +202,18 @@ def build_gate_job(spec: AppSpec, track: Track, target_url: str, weight: int | N
             },
         },
     }
+
+
+def build_gate_job(spec: AppSpec, plan: ReleasePlan, track: Track, target_url: str) -> dict[str, Any]:
+    """The promotion gate for `track` (the plan's gate target, its image resolved to a reference string)."""
+    color = str(track.color)
+    name = gate_job_name(spec, color, track.version, track.image, plan.canary_weight)
+    env = {**gate_env(spec, color, target_url), **capacity_env(spec, plan)}
+    return job_manifest(spec, name, PROMOTION, track, env)
+
+
+def build_landing_job(spec: AppSpec, track: Track, target_url: str) -> dict[str, Any]:
+    """The landing gate of one color: judges the version it runs, with no capacity step."""
+    color = str(track.color)
+    name = landing_job_name(spec, color, track.version, track.image)
+    return job_manifest(spec, name, LANDING, track, gate_env(spec, color, target_url))

@@ -71,6 +71,7 @@ def network_sources(spec: AppSpec) -> list[dict[str, Any]]:
     """Extra peers the app's NetworkPolicy admits in a release: the gate's pods, the Gateway's data plane."""
     sources = [gate.gate_source(spec)]
     if spec.release.strategy == "canary":  # the Gateway's data plane forwards to the pods
-        gateway_ns = {NAMESPACE_NAME_LABEL: spec.release.gateway_namespace}
+        # Envoy Gateway, for one, runs its proxies in its own namespace, not the Gateway's.
+        gateway_ns = {NAMESPACE_NAME_LABEL: spec.release.data_plane_namespace}
         sources.append({"namespaceSelector": {"matchLabels": gateway_ns}})
     return sources

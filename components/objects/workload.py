@@ -43,6 +43,13 @@ MAX_SURGE = "25%"  # the Kubernetes default; with maxUnavailable 0 capacity neve
 TMP_SIZE_LIMIT = "64Mi"  # /tmp holds gunicorn heartbeats and prometheus multiprocess files
 PDB_MAX_UNAVAILABLE = 1  # one pod at a time: a node drain always progresses, even with 1 replica
 
+# Server-side apply: once an HPA has scaled a Deployment, its controller owns `spec.replicas` (through the
+# scale subresource), and a plain apply that sets the field again conflicts with it and fails the update.
+# That happens exactly where Pulumi sets replicas on a Deployment an HPA may have scaled: the idle color
+# parked at 0 (scaleDownIdle) and autoscaling turned off. Force those applies (pulumi-kubernetes
+# `pulumi.com/patchForce`); Deployments the HPA scales never carry `spec.replicas`, so nothing is forced there.
+FORCE_REPLICAS = {"pulumi.com/patchForce": "true"}
+
 # The app reads DATABASE_URL only from its environment (twelve-factor), so a file mount is no option.
 SKIP_SECRET_AS_ENV = (
     "checkov.io/skip1",
@@ -210,9 +217,11 @@ def build_deployment(spec: AppSpec, track: Track) -> dict[str, Any]:
             "spec": build_pod_spec(spec, track),
         },
     }
+    annotations = dict([SKIP_SECRET_AS_ENV]) if spec.database.enabled else {}
     if track.replicas is not None:
         deployment["replicas"] = track.replicas
-    extra = {"annotations": dict([SKIP_SECRET_AS_ENV])} if spec.database.enabled else {}
+        annotations.update(FORCE_REPLICAS)
+    extra = {"annotations": annotations} if annotations else {}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -221,15 +230,16 @@ def build_deployment(spec: AppSpec, track: Track) -> dict[str, Any]:
     }
 
 
-def build_hpa(spec: AppSpec, track: Track) -> dict[str, Any]:
+def build_hpa(spec: AppSpec, track: Track, min_replicas: Any = None) -> dict[str, Any]:
+    """`min_replicas` (an int or an Output) raises the minimum, e.g. to the live color's size."""
     a = spec.app.autoscaling
-    return {
+    hpa: dict[str, Any] = {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": metadata(spec, track.name, app_labels(spec, track.color, track.version)),
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": track.name},
-            "minReplicas": a.min_replicas,
+            "minReplicas": a.min_replicas if min_replicas is None else min_replicas,
             "maxReplicas": a.max_replicas,
             "metrics": [
                 {
@@ -242,6 +252,12 @@ def build_hpa(spec: AppSpec, track: Track) -> dict[str, Any]:
             ],
         },
     }
+    if track.color:
+        # The HPA scales down to the highest recommendation of the window: after a switch, the color that
+        # lost the traffic keeps its size this long, so a rollback finds it as large as it was.
+        window = spec.release.rollback_window_seconds
+        hpa["spec"]["behavior"] = {"scaleDown": {"stabilizationWindowSeconds": window}}
+    return hpa
 
 
 def build_pdb(spec: AppSpec, track: Track) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from components.objects.meta import selector_labels
 from components.resources.database import Database
 from components.resources.image import ImageResolver
 from components.resources.migration import migration_job
+from components.resources.moves import ROLLING_TO_RELEASE, Counterpart
 from components.resources.register import child_opts, register
 from components.settings import AppSpec
 
@@ -36,20 +37,25 @@ class AppDeployment(pulumi.ComponentResource):
         namespace: pulumi.Resource | None = None,
         database: Database | None = None,
         monitoring: Sequence[pulumi.Resource] = (),
+        moved_from: Counterpart | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`database`: migrate before the Deployment rolls; `monitoring`: what installs the ServiceMonitor CRD."""
+        """`database`: migrate before the Deployment rolls; `monitoring`: what installs the ServiceMonitor CRD;
+        `moved_from`: the BlueGreenRelease that held the app's objects under another strategy (moves.py)."""
         super().__init__("greenlight:index:AppDeployment", name, None, opts)
         track = ImageResolver(name, spec, self).resolve_track(plan.rolling_track(spec))
 
         def child(role: str, manifest: dict[str, Any], *after: pulumi.Resource) -> pulumi.CustomResource:
-            return register(f"{name}-{role}", manifest, child_opts(self, [namespace, *after]))
+            aliases = moved_from.alias(ROLLING_TO_RELEASE[role]) if moved_from and role in ROLLING_TO_RELEASE else []
+            return register(f"{name}-{role}", manifest, child_opts(self, [namespace, *after], aliases=aliases))
 
         account = child("serviceaccount", workload.build_service_account(spec))
         config = child("config", workload.build_config_map(spec, track))
         migrated = []
         if database is not None:
-            migrated.append(migration_job(f"{name}-migrate", spec, track, database.ready, self))
+            # The release's Job for the active color runs the same image when the strategy changes.
+            role = f"{spec.release.active_color}-migrate"
+            migrated.append(migration_job(f"{name}-migrate", spec, track, database.ready, self, moved_from, role))
         deployment = child("deployment", workload.build_deployment(spec, track), account, config, *migrated)
         child("service", networking.build_service(spec, spec.name, selector_labels(spec)))
         if plan.owns_replicas(spec):

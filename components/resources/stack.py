@@ -22,6 +22,7 @@ from components.resources.app import AppDeployment
 from components.resources.cluster import cluster_provider
 from components.resources.database import Database
 from components.resources.monitoring import MonitoringStack
+from components.resources.moves import release_counterpart, rolling_counterpart
 from components.resources.observability import AppObservability
 from components.resources.postgres_operator import PostgresOperator
 from components.resources.register import register
@@ -95,11 +96,14 @@ def deploy_app(
         chart, plugin = (operator.chart, operator.backup_plugin) if operator else (None, None)
         database = Database(f"{prefix}database", spec, chart, namespace, monitoring, on_cluster, backup_plugin=plugin)
     workload: AppDeployment | BlueGreenRelease
+    # Each names the other as where the app's surviving objects were, so a strategy change keeps them.
     if spec.rolling:
-        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, on_cluster)
+        moved_from = release_counterpart(prefix)
+        workload = AppDeployment(f"{prefix}app", spec, namespace, database, monitoring, moved_from, on_cluster)
         outputs.update(serviceUrl=workload.service_url, image=workload.image)
     else:  # blue-green or canary: two colors, gated switch; roll back by setting release.activeColor back
-        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring, on_cluster)
+        moved_from = rolling_counterpart(prefix)
+        workload = BlueGreenRelease(f"{prefix}release", spec, namespace, database, monitoring, moved_from, on_cluster)
         outputs.update(
             serviceUrl=workload.service_url, previewUrl=workload.preview_url, activeColor=workload.active_color
         )

@@ -95,6 +95,9 @@ def contradiction_problems(s: Settings, given: frozenset[str]) -> Iterator[str]:
             True,
             f"release.strategy is {s.release.strategy} (only blue-green has an idle color)",
         )
+    if s.release.strategy != "canary":
+        for key in sorted(k for k in given if k.startswith("release.canary.")):
+            yield _ignored(key, "...", f"release.strategy is {s.release.strategy} (only a canary has steps)")
     if s.monitoring.loki_storage != "s3":
         for key in ("monitoring.lokiBucket", "monitoring.lokiEndpoint", "monitoring.lokiAccessKeyId"):
             if key in given:

@@ -91,6 +91,10 @@ def duration_at_least(minimum_seconds: float) -> Any:
     return lambda v: (duration_seconds(v) or 0) >= minimum_seconds
 
 
+def duration_between(minimum_seconds: float, maximum_seconds: float) -> Any:
+    return lambda v: minimum_seconds <= (duration_seconds(v) or 0) <= maximum_seconds
+
+
 # --- robfig/cron v3 with seconds (CloudNativePG ScheduledBackup.spec.schedule) ---
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 _DAYS = "SUN MON TUE WED THU FRI SAT".split()

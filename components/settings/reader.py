@@ -31,6 +31,8 @@ def describe(tp: Any) -> str:
         return names[tp]
     if dataclasses.is_dataclass(tp):
         return "an object"
+    if typing.get_origin(tp) is tuple:
+        return f"a list of {describe(typing.get_args(tp)[0]).split(' ', 1)[1]}s"
     return "a map of strings" if typing.get_origin(tp) in (dict, Mapping) else str(tp)
 
 
@@ -58,6 +60,12 @@ def _coerce(value: Any, tp: Any) -> Any:
         if isinstance(value, (dict, list)) or isinstance(value, bool):
             raise ValueError
         return str(value)
+    if typing.get_origin(tp) is tuple:  # tuple[X, ...]: a YAML list, or `pulumi config set` JSON text
+        if isinstance(value, str):
+            value = json.loads(value)
+        if not isinstance(value, list):
+            raise ValueError
+        return tuple(_coerce(item, typing.get_args(tp)[0]) for item in value)
     if typing.get_origin(tp) in (dict, Mapping):
         if isinstance(value, str):
             value = json.loads(value)
@@ -179,4 +187,6 @@ def _empty(tp: Any) -> Any:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return tp(**{f.name: _empty(hints[f.name]) for f in dataclasses.fields(tp)})
+    if typing.get_origin(tp) is tuple:
+        return ()
     return {str: "", int: 0, float: 0.0, bool: False, Secret: None}.get(tp, {})

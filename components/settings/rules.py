@@ -10,6 +10,7 @@ from datetime import datetime
 from components.settings import consistency
 from components.settings.grammar import cpu_millicores, duration_seconds, memory_bytes
 from components.settings.model import Resources, Settings
+from components.settings.model.release import MAX_CANARY_TOTAL_PAUSE_SECONDS
 from components.settings.problems import missing, problem, required
 
 # Prod minimums from the production-readiness checklist (DESIGN.md).
@@ -74,8 +75,15 @@ def _prod_minimums(s: Settings) -> list[str]:
         problems.append(missing("pagerdutyRoutingKey", "critical alerts page someone"))
     if s.database.enabled and not s.database.backup.enabled:
         problems.append(problem("database.backup.enabled", False, "true in prod (backup and disaster recovery)"))
-    if s.release.scale_down_idle and s.release.strategy == "blue-green":
-        pass  # allowed: the user chose cost over instant rollback; the policy pack warns
+    if s.release.scale_down_idle:
+        # The prod policy pack refuses it too (rollback-plan): a rollback would wait for pods to start.
+        problems.append(
+            problem(
+                "release.scaleDownIdle",
+                True,
+                "false in prod (a rollback must find the previous color running; use it in dev or staging)",
+            )
+        )
     return problems
 
 
@@ -117,8 +125,35 @@ def _pairs(s: Settings) -> list[str]:
         problems.append(required("image.username", "a registry user when an image is 'build'"))
     if s.builds_image and s.registry_password is None:
         problems.append(missing("registryPassword", "required when an image is 'build'"))
+    gate = s.release.gate
+    if gate.min_requests > gate.sample_requests:
+        problems.append(
+            problem("release.gate.minRequests", gate.min_requests, f"at most sampleRequests ({gate.sample_requests})")
+        )
     if s.release.strategy != "canary" and s.release.canary_weight:
         problems.append(problem("release.canaryWeight", s.release.canary_weight, "0 unless strategy is canary"))
+    return problems
+
+
+def _canary(s: Settings) -> list[str]:
+    """A canary's steps are judged on the real traffic Prometheus counted, within the release job's time."""
+    canary = s.release.canary
+    if s.release.strategy != "canary":
+        return []
+    problems = []
+    total = len(canary.steps) * (duration_seconds(canary.pause) or 0)
+    if total > MAX_CANARY_TOTAL_PAUSE_SECONDS:
+        allowed = (
+            f"at most {MAX_CANARY_TOTAL_PAUSE_SECONDS // 60} minutes of pauses in all ({len(canary.steps)} steps "
+            f"x {canary.pause}); fewer steps or a shorter pause, so the release job can finish"
+        )
+        problems.append(problem("release.canary.pause", canary.pause, allowed))
+    if s.release.gate.enabled and not s.monitoring.enabled:
+        allowed = (
+            "true when release.strategy is canary and release.gate.enabled is true (each canary step is judged "
+            "on the real traffic Prometheus counted); or turn the gate off and judge the steps yourself"
+        )
+        problems.append(problem("monitoring.enabled", False, allowed))
     return problems
 
 
@@ -181,6 +216,7 @@ def check(s: Settings, given: frozenset[str] = frozenset()) -> list[str]:
         *_images(s),
         *_prod_minimums(s),
         *_pairs(s),
+        *_canary(s),
         *_monitoring(s),
         *_database(s),
         *consistency.check(s, given),

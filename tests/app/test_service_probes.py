@@ -14,10 +14,18 @@ from greenlight_app.wsgi import create_app, runtime_of
 from tests.support.app_server import ServiceProcess
 
 
-def test_health_answers_200(service: ServiceProcess) -> None:
+def test_health_answers_200_with_the_version(service: ServiceProcess) -> None:
     reply = service.request("/health")
     assert reply.status == 200
-    assert reply.json() == {"status": "ok"}
+    assert reply.json() == {"status": "ok", "version": "test"}  # ServiceProcess runs APP_VERSION=test
+
+
+def test_every_answer_names_the_version_that_served_it(service_factory: Callable[..., ServiceProcess]) -> None:
+    svc = service_factory(APP_VERSION="1.6.0", ENABLE_FAULT_INJECTION="1", FAULT_ERROR_RATE="1")
+    svc.wait_ready()
+    for path, status in (("/", 500), ("/api/items", 500), ("/ready", 200), ("/health", 200), ("/nowhere", 404)):
+        reply = svc.request(path)
+        assert (reply.status, reply.headers["x-app-version"]) == (status, "1.6.0"), path
 
 
 def test_readiness_becomes_200_after_start(service_factory: Callable[..., ServiceProcess]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings.model.release import MAX_CANARY_TOTAL_PAUSE_SECONDS
 from tests.support.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,8 @@ STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in RO
 FULL_SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\b")
 TIMEOUT_SECONDS = 120
+# GitHub Actions usage limits: a job on a GitHub-hosted runner runs at most 6 hours.
+GITHUB_HOSTED_JOB_LIMIT_MINUTES = 360
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -183,6 +186,13 @@ def test_release_jobs_are_serialized_per_stack_and_never_cancelled() -> None:
     assert job["concurrency"] == {"group": "deploy-${{ inputs.stack }}", "cancel-in-progress": False}
     assert job["environment"]["name"] == "${{ inputs.environment }}"
     assert any("scripts.release" in step.get("run", "") for step in job["steps"])
+
+
+def test_a_release_job_outlasts_the_longest_canary_the_settings_allow() -> None:
+    """Every pause the settings allow, plus an hour for rollouts and gates (a job cut short is resumed by a rerun)."""
+    job = workflows()["release-stack.yml"]["jobs"]["release"]
+    assert job["timeout-minutes"] * 60 >= MAX_CANARY_TOTAL_PAUSE_SECONDS + 3600
+    assert job["timeout-minutes"] <= GITHUB_HOSTED_JOB_LIMIT_MINUTES
 
 
 @pytest.mark.parametrize("name", ["checkov", "bandit", "dependencies", "workflows"])

@@ -71,46 +71,44 @@ def matches(expected: set[tuple[str, str]], actual: set[tuple[str, str]]) -> boo
     return not unmatched
 
 
-# Objects by `Kind namespace/name` pattern: the strategy switch's creates and deletes.
+# Objects by `Kind namespace/name` pattern: the strategy switch's creates and deletes (the objects both
+# strategies have, the Service `web` and its ServiceAccount, NetworkPolicy and ServiceMonitor, stay).
 BLUE_GREEN_OBJECTS = [
-    *(f"{kind} greenlight-dev/web" for kind in ("ServiceAccount", "NetworkPolicy", "ServiceMonitor", "Service")),
     *(f"{kind} greenlight-dev/web-{color}" for kind in ("Service", "PodDisruptionBudget", "Deployment")
       for color in ("blue", "green")),
     *(f"ConfigMap greenlight-dev/web-{color}-config" for color in ("blue", "green")),
     "Service greenlight-dev/web-preview",
     "NetworkPolicy greenlight-dev/web-gate",
+    # three gate Jobs, the promotion gate and a landing gate per color: three patterns (steps are a set)
     "Job greenlight-dev/web-gate-*",
-    "NetworkPolicy greenlight-dev/web-migrate-*",
-    "Job greenlight-dev/web-migrate-*",
+    "Job greenlight-dev/web-gate-[0-9a-f]*",
+    "Job greenlight-dev/web-gate-*[0-9a-f]",
 ]  # fmt: skip
 ROLLING_OBJECTS = [
-    *(f"{kind} greenlight-dev/web" for kind in ("ServiceAccount", "NetworkPolicy", "ServiceMonitor", "Service")),
     *(f"{kind} greenlight-dev/web" for kind in ("Deployment", "PodDisruptionBudget")),
     "ConfigMap greenlight-dev/web-config",
-    "NetworkPolicy greenlight-dev/web-migrate-*",
-    "Job greenlight-dev/web-migrate-*",
 ]
 TRANSITIONS = [
     Transition(
-        "promotion: the selectors move, the gate Job runs again under its new name",
+        "promotion: the selectors move after the promotion gate, a new Job, has judged green (1.5.0 > 1.4.2)",
         "prod",
         (),
         GREEN,
         {
             ("update", "Service greenlight-prod/web"),
             ("update", "Service greenlight-prod/web-preview"),
-            ("replace", "Job greenlight-prod/web-gate-*"),
+            ("create", "Job greenlight-prod/web-gate-*"),
         },
     ),
     Transition(
-        "rollback: the exact reverse of the promotion",
+        "rollback: the selectors move back, the promotion's gate Job goes, no Job starts",
         "prod",
         GREEN,
         (),
         {
             ("update", "Service greenlight-prod/web"),
             ("update", "Service greenlight-prod/web-preview"),
-            ("replace", "Job greenlight-prod/web-gate-*"),
+            ("delete", "Job greenlight-prod/web-gate-*"),
         },
     ),
     Transition(
@@ -122,21 +120,19 @@ TRANSITIONS = [
     ),
     Transition(
         "strategy switch rolling -> blue-green: the rolling objects go, the two colors come (and the release "
-        "dashboard), and the objects both name `web` change hands between URNs",
+        "dashboard), and the objects both name `web` keep their identity through aliases (updated in place, "
+        "never created twice or deleted)",
         "dev",
         (),
         BLUE_GREEN_DEV,
         {("create", "greenlight:index:BlueGreenRelease release"), ("delete", "greenlight:index:AppDeployment app")}
         | {("create", "ConfigMap monitoring/dashboard-web-release")}
         | {("create", name) for name in BLUE_GREEN_OBJECTS}
-        | {("delete", name) for name in ROLLING_OBJECTS},
-        {
-            ("claimed-twice", "Service greenlight-dev/web"),
-            ("claimed-twice", "ServiceAccount greenlight-dev/web"),
-            ("claimed-twice", "NetworkPolicy greenlight-dev/web"),
-            ("claimed-twice", "ServiceMonitor greenlight-dev/web"),
-            ("destructive", "Service greenlight-dev/web"),
-        },
+        | {("delete", name) for name in ROLLING_OBJECTS}
+        | {("update", "Service greenlight-dev/web"), ("update", "NetworkPolicy greenlight-dev/web")}
+        # the migration Job is the rolling one's under an alias; the colors' version (1.0.0) is not the
+        # rolling 1.4.2, so it runs again under a new name: created first, the old one deleted after
+        | {("replace", "Job greenlight-dev/web-migrate-*"), ("replace", "NetworkPolicy greenlight-dev/web-migrate-*")},
     ),
     Transition(
         "renamed component without an alias: its children get new URNs for the same objects",
@@ -273,16 +269,14 @@ def test_transition_has_the_expected_steps_and_hazards(transition: Transition) -
     assert not steps.errors
 
 
-def test_promotion_changes_only_the_color_selectors_and_creates_the_new_gate_before_deleting_the_old() -> None:
+def test_promotion_changes_only_the_color_selectors_and_creates_the_gate() -> None:
     steps, _ = planned(TRANSITIONS[0])
     changed = {label(s): s for s in steps.steps if s.op != SAME}
     for service in ("Service greenlight-prod/web", "Service greenlight-prod/web-preview"):
         assert [c.key for c in changed[service].changes] == ['spec.selector["greenlight.dev/color"]']
     active = changed["Service greenlight-prod/web"].changes[0]
     assert (active.before, active.after) == ("blue", "green")
-    [gate] = [s for s in steps.steps if s.op == "replace"]
-    assert not gate.delete_first  # a new name: the old Job stays until the new one has run
-    assert "metadata.name" in gate.replace_keys
+    assert [s.op for s in steps.steps if s.op != SAME and "Job" in label(s)] == ["create"]
 
 
 def test_database_resize_is_an_update_of_the_storage_size_only() -> None:

@@ -1,4 +1,5 @@
-"""scripts/release.py and scripts/smoke_test.py: the deploy pipeline's blue-green flow and its rollback."""
+"""scripts/release.py and scripts/smoke_test.py: the deploy pipeline's blue-green flow and its rollback.
+The canary flow: tests/scripts/test_canary_release.py; the CLI's lock and history: test_release_stack.py."""
 
 from __future__ import annotations
 
@@ -40,8 +41,20 @@ class FakeStack:
     def repo_active_color(self) -> str:
         return "blue"
 
+    def canary_steps(self) -> tuple[int, ...]:
+        return (5, 25, 50, 100)
+
     def deployed(self) -> Deployed | None:
         return self.deployed_state
+
+    def last_update_result(self) -> str | None:
+        return "succeeded"
+
+    def lock(self, holder: str) -> str | None:
+        return None
+
+    def unlock(self, holder: str) -> None:
+        pass
 
     def config_set(self, key: str, value: str) -> None:
         self.config[key] = value
@@ -52,10 +65,10 @@ class FakeStack:
         return self.up_results.pop(0) if self.up_results else True
 
 
-def smoke(results: list[bool]) -> tuple[list[str], Callable[[str], bool]]:
-    seen: list[str] = []
+def smoke(results: list[bool]) -> tuple[list[str | None], Callable[[str | None], bool]]:
+    seen: list[str | None] = []
 
-    def check(version: str) -> bool:
+    def check(version: str | None) -> bool:
         seen.append(version)
         return results.pop(0)
 
@@ -110,12 +123,6 @@ def test_rolling_release_restores_the_deployed_image_when_the_smoke_test_fails()
     _, check = smoke([False])
     assert release.release(stack, NEW, check, log=lambda _: None) == 1
     assert stack.config["app.image"] == BLUE.image and stack.events[-1] == "up activeColor=(file)"
-
-
-def test_canary_is_not_released_by_the_pipeline() -> None:
-    stack = FakeStack(strategy_name="canary")
-    assert release.release(stack, NEW, lambda _: True, log=lambda _: None) == 2
-    assert stack.events == []
 
 
 FAKE_PULUMI = """#!{python}
@@ -203,8 +210,8 @@ def test_smoke_test_refuses_non_http_urls() -> None:
         smoke_test.fetch("file:///etc/passwd", timeout=1)
 
 
-def _raises(error: Exception) -> Callable[[str], bool]:
-    def check(_: str) -> bool:
+def _raises(error: Exception) -> Callable[[str | None], bool]:
+    def check(_: str | None) -> bool:
         raise error
 
     return check

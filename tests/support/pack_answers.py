@@ -28,12 +28,14 @@ FIXTURE = ROOT / "tests" / "fixtures" / "pack_answers.json"
 NONCOMPLIANT = ROOT / "tests" / "noncompliant"
 STRICT = {"all": "mandatory"}  # every policy reports, none remediates
 ENVIRONMENTS = ("dev", "staging", "prod")
+SCALE_DOWN_IDLE = "greenlight:release.scaleDownIdle=true"
 # Whole programs: (label, program dir, stack, --config overrides, pack config). Overrides that break a
 # rule make the stack's answers non-empty, so a changed answer on a real program shows.
 PROGRAMS: list[tuple[str, Path, str, tuple[str, ...], str]] = [
     *[(f"{env} stack, {env} config", ROOT, env, (), env) for env in ENVIRONMENTS],
     ("prod stack, strict config", ROOT, "prod", (), "strict"),
-    ("prod stack, idle track scaled down", ROOT, "prod", ("greenlight:release.scaleDownIdle=true",), "prod"),
+    # prod settings refuse scaleDownIdle (#14): staging may use it, and the prod pack still refuses what it renders
+    ("staging stack, idle track scaled down, prod config", ROOT, "staging", (SCALE_DOWN_IDLE,), "prod"),
     ("dev stack, prod config", ROOT, "dev", (), "prod"),
     ("staging stack, prod config", ROOT, "staging", (), "prod"),
     ("noncompliant program, prod config", NONCOMPLIANT, "dev", (), "prod"),

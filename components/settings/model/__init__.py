@@ -14,13 +14,14 @@ from components.settings.grammar import BUILD, ENVIRONMENTS, LABEL_VALUE, matche
 from components.settings.model.app import AppSettings, Autoscaling, ImageBuild, Ingress, Resources
 from components.settings.model.database import Backup, DatabaseSettings, Restore
 from components.settings.model.observability import AlertingSettings, MonitoringSettings
-from components.settings.model.release import Gate, ReleaseSettings, Track
+from components.settings.model.release import Canary, Gate, ReleaseSettings, Track
 
 __all__ = [
     "AlertingSettings",
     "AppSettings",
     "Autoscaling",
     "Backup",
+    "Canary",
     "ClusterSettings",
     "DatabaseSettings",
     "Gate",

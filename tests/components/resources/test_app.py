@@ -18,8 +18,8 @@ STACKS = {"dev": (), "prod": PROD_ROLLING}
 APP_TYPE = "greenlight:index:AppDeployment"
 
 
-def stack(name: str) -> Preview:
-    return preview(name, *STACKS[name])
+def stack(name: str, *overrides: str) -> Preview:
+    return preview(name, *STACKS[name], *overrides)
 
 
 def container(p: Preview) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from benchmarks.release_changes import diff_renders
-from tests.support.preview import preview
+from tests.support.gate import promotion_gate
+from tests.support.preview import Preview, preview
 
 CANARY = ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10")
 # Gateway API v1 (gateway.networking.k8s.io, standard channel) HTTPRoute field rules.
@@ -47,18 +48,43 @@ def test_weights_split_active_and_canary() -> None:
         assert p.manifest("Service", name)["spec"]["selector"]["greenlight.dev/color"] == name.split("-")[1]
 
 
-def test_a_step_changes_only_the_route_and_runs_the_gate_again() -> None:
+def test_a_step_changes_only_the_route_and_runs_the_gates_again() -> None:
+    """The step's promotion gate (capacity before the weight moves) and its step gate (real traffic after)."""
     step = ("greenlight:release.strategy=canary", "greenlight:release.canaryWeight=50")
     c = diff_renders(preview("prod", *CANARY), preview("prod", *step))
     assert c.changed == ["HTTPRoute/web"]
-    assert [n.split("/")[0] for n in c.added] == [n.split("/")[0] for n in c.removed] == ["Job"]
+    assert [n.split("/")[0] for n in c.added] == [n.split("/")[0] for n in c.removed] == ["Job", "Job"]
 
 
 def test_route_waits_for_the_gate() -> None:
     p = preview("prod", *CANARY)
     by_name = {r.name: r for r in p.resources}
     assert by_name["release-gate"].urn in by_name["release-httproute"].dependencies
-    gate = p.manifests("Job")
-    canary_gate = [j for j in gate if j["metadata"]["name"].startswith("web-gate-")]
-    assert canary_gate[0]["metadata"]["labels"]["greenlight.dev/color"] == "green"  # judges the canary
+    assert promotion_gate(p)["metadata"]["labels"]["greenlight.dev/color"] == "green"  # judges the canary
     assert p.manifests("Ingress") == []  # the Gateway carries the traffic; an Ingress would bypass the split
+
+
+def test_abort_sends_everything_back_without_waiting_for_a_gate() -> None:
+    aborted = preview("prod", "greenlight:release.strategy=canary")  # canaryWeight 0
+    c = diff_renders(preview("prod", *CANARY), aborted)
+    assert c.changed == ["HTTPRoute/web"] and c.added == []
+    assert [n.split("/")[0] for n in c.removed] == ["Job", "Job"]  # the step's gates go; none replaces them
+    refs = {r["name"]: r["weight"] for r in aborted.manifest("HTTPRoute", "web")["spec"]["rules"][0]["backendRefs"]}
+    assert refs == {"web-blue": 100, "web-green": 0}
+
+
+def admitted_namespaces(p: Preview) -> set[str]:
+    sources = p.manifest("NetworkPolicy", "web")["spec"]["ingress"][0]["from"]
+    return {
+        s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for s in sources
+        if "namespaceSelector" in s
+    }
+
+
+def test_the_gateway_data_plane_namespace_is_admitted_defaulting_to_the_gateways() -> None:
+    assert "gateway" in admitted_namespaces(preview("prod", *CANARY))
+    envoy = preview("prod", *CANARY, "greenlight:release.gatewayDataPlaneNamespace=envoy-gateway-system")
+    assert "envoy-gateway-system" in admitted_namespaces(envoy) and "gateway" not in admitted_namespaces(envoy)
+    parent = envoy.manifest("HTTPRoute", "web")["spec"]["parentRefs"][0]
+    assert parent["namespace"] == "gateway"  # the route still attaches to the Gateway where it lives

@@ -11,6 +11,7 @@ from tests.support.preview import preview
 RELEASE_TYPE = "greenlight:index:BlueGreenRelease"
 VARIANTS = {
     "prod-blue-green": ("prod",),
+    "prod-promote": ("prod", "greenlight:release.activeColor=green"),  # with the promotion gate Job
     "prod-canary": ("prod", "greenlight:release.strategy=canary", "greenlight:release.canaryWeight=10"),
     "staging-build": ("staging",),
 }
