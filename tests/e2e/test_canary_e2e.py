@@ -31,6 +31,7 @@ from tests.e2e import rendered_config
 from tests.e2e.processes import Prometheus
 from tests.e2e.split_traffic import SplitTraffic
 from tests.support.app_server import ServiceProcess
+from tests.support.fake_stack import FreeStack
 from tests.support.gate import FAST, job_env
 from tests.support.preview import Preview, preview
 from tests.support.tools import require_tool
@@ -77,7 +78,7 @@ def run_step_gate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @dataclass
-class PlayedStack:
+class PlayedStack(FreeStack):
     """The Stack the pipeline drives; `up` does to real traffic what the update does in a cluster."""
 
     traffic: SplitTraffic
@@ -98,15 +99,6 @@ class PlayedStack:
 
     def deployed(self) -> Deployed:
         return Deployed("blue", {"blue": BLUE}, None, 0)
-
-    def last_update_result(self) -> str | None:
-        return "succeeded"
-
-    def lock(self, holder: str) -> str | None:
-        return None
-
-    def unlock(self, holder: str) -> None:
-        pass
 
     def config_set(self, key: str, value: str) -> None:
         self.config[key] = value

@@ -17,6 +17,7 @@ import yaml
 
 from scripts import release, smoke_test
 from scripts.release import Deployed, Track
+from tests.support.fake_stack import FreeStack
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW = Track("ghcr.io/acme/greenlight-web:1.6.0@sha256:" + "c" * 64, "1.6.0")
@@ -25,7 +26,7 @@ GREEN = Track("ghcr.io/acme/greenlight-web:1.5.0@sha256:" + "b" * 64, "1.5.0")
 
 
 @dataclass
-class FakeStack:
+class FakeStack(FreeStack):
     """Records what the release does; `up_results` scripts the outcome of each `pulumi up`."""
 
     strategy_name: str = "blue-green"
@@ -46,15 +47,6 @@ class FakeStack:
 
     def deployed(self) -> Deployed | None:
         return self.deployed_state
-
-    def last_update_result(self) -> str | None:
-        return "succeeded"
-
-    def lock(self, holder: str) -> str | None:
-        return None
-
-    def unlock(self, holder: str) -> None:
-        pass
 
     def config_set(self, key: str, value: str) -> None:
         self.config[key] = value

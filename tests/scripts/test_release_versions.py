@@ -6,12 +6,13 @@ import pytest
 
 from scripts import release
 from scripts.release import Deployed, Track
+from tests.support.fake_stack import FreeStack
 
 DIGEST = "ghcr.io/acme/greenlight-web@sha256:" + "d" * 64
 LIVE = Track(DIGEST, "1.5.0")
 
 
-class RecordingStack:
+class RecordingStack(FreeStack):
     """Only what release_blue_green touches before its first change."""
 
     name = "prod"
@@ -30,15 +31,6 @@ class RecordingStack:
 
     def deployed(self) -> Deployed:
         return Deployed("blue", {"blue": LIVE}, None)
-
-    def last_update_result(self) -> str | None:
-        return "succeeded"
-
-    def lock(self, holder: str) -> str | None:
-        return None
-
-    def unlock(self, holder: str) -> None:
-        pass
 
     def config_set(self, key: str, value: str) -> None:
         self.changes.append(f"set {key}={value}")
