@@ -21,7 +21,7 @@ from typing import Any
 import grpc
 from google.protobuf import struct_pb2
 
-from offline.analyzer import PIPELINE_WINDOW, PolicyPack, Remediation, Violation, encode_inputs
+from offline.analyzer import PIPELINE_WINDOW, PolicyPack, Remediation, Violation, encode_inputs, stack_part
 from offline.engine import STACK_TYPE, Resource
 from offline.monitor import Observe
 from offline.packconfig import read_pack_config
@@ -38,7 +38,10 @@ class AnalysisStream:
         self.levels: dict[str, str] = {}
         self._queue: queue.SimpleQueue[tuple[Resource, struct_pb2.Struct | None] | None] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(PIPELINE_WINDOW)
-        self._encoded: dict[str, struct_pb2.Struct] = {}
+        self._encoded: dict[str, struct_pb2.Struct] = {}  # until the resource's Analyze is sent
+        # Each analyzed resource's share of AnalyzeStack's request, as bytes: compact, and holding no message
+        # of the program's (a struct the SDK sent keeps its whole request alive).
+        self._parts: dict[str, bytes] = {}
         self._remediations: dict[str, list[Remediation]] = {}
         self._violations: dict[str, list[Violation]] = {}
         self._errors: list[BaseException] = []
@@ -89,9 +92,11 @@ class AnalysisStream:
     def _remediated(self, resource: Resource, call: Any) -> None:
         """Applies the remediations, as the engine does before Analyze, then asks Analyze."""
         applied = self._remediations[resource.urn] = self.pack._apply(resource, call.result())
+        encoded = self._encoded.pop(resource.urn)
         if applied:
-            self._encoded[resource.urn] = encode_inputs(resource.inputs)
-        analyze = self.pack.stub.Analyze.future(self.pack.request(resource, self._encoded[resource.urn]))
+            encoded = encode_inputs(resource.inputs)
+        analyze = self.pack.stub.Analyze.future(self.pack.request(resource, encoded))
+        self._parts[resource.urn] = stack_part(self.pack.stack_item(resource, encoded))
         analyze.add_done_callback(partial(self._guarded, self._analyzed, resource))
 
     def _analyzed(self, resource: Resource, call: Any) -> None:
@@ -108,8 +113,8 @@ class AnalysisStream:
             analyzed = [r for r in resources if r.type != STACK_TYPE]
             remediations = [rem for r in analyzed for rem in self._remediations[r.urn]]
             violations = [v for r in analyzed for v in self._violations[r.urn]]
-            request = self.pack.stack_request(resources, self._encoded)
-            violations += self.pack.analyze_stack(resources, request)
+            parts = (self._parts.get(r.urn) or stack_part(self.pack.stack_item(r)) for r in resources)
+            violations += self.pack.analyze_stack_parts(parts)
         except grpc.RpcError as err:  # a policy raised: the pack's message, not a gRPC dump
             raise self.pack.rpc_error(err) from None
         return violations, remediations, self.levels

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto import analyzer_pb2
 
-from offline.analyzer import PolicyPack, Remediation, Violation
+from offline.analyzer import PolicyPack, Remediation, Violation, stack_part
 from offline.engine import Resource
 from offline.stackconfig import StackConfig, UsageError
 from tests.support.policy_cases_access import ACCESS_CASES
@@ -88,6 +89,21 @@ def test_policy_case(evaluator: Evaluator, policy: str, case: Case) -> None:
         expected = urn(specs[case.where], case.where, specs) if case.where else ""
         assert expected in {v.urn for v in found}, [(v.urn, v.message) for v in found]
     assert any(case.text in v.message for v in found), [v.message for v in found]
+
+
+STACK_FINDINGS = [case for cases in STACK_CASES.values() for case in cases if case.fires and case.where == ""]
+
+
+@pytest.mark.parametrize("case", STACK_FINDINGS, ids=[case.id for case in STACK_FINDINGS])
+def test_analyze_stack_sent_in_parts_is_the_same_request_with_the_same_answer(evaluator: Evaluator, case: Case) -> None:
+    """The preview sends AnalyzeStack as each resource's serialized share of the request, joined
+    (offline/pack_stream.py): the pack must parse the message stack_request builds, and answer the same."""
+    _, _, stack = evaluator.run(case.env, case.build())
+    parts = [stack_part(evaluator.pack.stack_item(r)) for r in stack]
+    assert analyzer_pb2.AnalyzeStackRequest.FromString(b"".join(parts)) == evaluator.pack.stack_request(stack)
+    answer = evaluator.pack.analyze_stack_parts(parts)
+    assert answer, "a stack-level case must find something"
+    assert answer == evaluator.pack.analyze_stack(stack)
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", NO_REMEDIATION])
