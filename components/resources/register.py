@@ -1,4 +1,4 @@
-"""The one path by which components register children: manifest dicts and Helm charts.
+"""The one path by which components register children (manifest dicts and Helm charts) and read live objects.
 
 One place maps a manifest to what the engine receives: every object, built-in kind or CRD, registers as
 a `pulumi.CustomResource` of the Kubernetes provider's type token for its apiVersion and kind, with the
@@ -31,6 +31,8 @@ SECRET_FIELDS = ("data", "stringData")
 SECRET_KIND = ("v1", "Secret")
 # The provider version every typed class and CustomResource sends (`ResourceOptions.version`).
 PROVIDER_VERSION = k8s_utilities.get_version()
+# The outputs a workload's typed `.get` declares (apps/v1 Deployment.get): what a read returns.
+WORKLOAD_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
 
 
 def type_token(api_version: str, kind: str) -> str:
@@ -51,11 +53,34 @@ def register(name: str, manifest: Any, opts: pulumi.ResourceOptions | None = Non
         props.update({f: pulumi.Output.secret(props[f]) for f in SECRET_FIELDS if props.get(f) is not None})
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
         options = pulumi.ResourceOptions.merge(options, secret_outputs)
+    return pulumi.CustomResource(
+        type_token(api_version, kind), name, props, _with_typed_aliases(options, api_version, kind)
+    )
+
+
+def read(
+    name: str, api_version: str, kind: str, object_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+) -> pulumi.CustomResource:
+    """Reads the live object `object_id` ("namespace/name") as the typed class's `.get` does: a read step,
+    which the engine never changes or deletes. Its outputs are the object's top-level fields as dicts
+    (`live.spec["replicas"]`), WORKLOAD_FIELDS for the workload kinds greenlight reads."""
+    defaults = pulumi.ResourceOptions(version=PROVIDER_VERSION)
+    options = pulumi.ResourceOptions.merge(
+        defaults, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=object_id))
+    )
+    props = dict.fromkeys(WORKLOAD_FIELDS)
+    return pulumi.CustomResource(
+        type_token(api_version, kind), name, props, _with_typed_aliases(options, api_version, kind)
+    )
+
+
+def _with_typed_aliases(options: pulumi.ResourceOptions, api_version: str, kind: str) -> pulumi.ResourceOptions:
+    """The aliases the kind's typed class adds, merged last, as it merges them after the caller's options."""
     old_types = typed_aliases(api_version, kind)
-    if old_types:  # merged last, as the typed class merges its alias options after the caller's
-        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in old_types])
-        options = pulumi.ResourceOptions.merge(options, aliases)
-    return pulumi.CustomResource(type_token(api_version, kind), name, props, options)
+    if not old_types:
+        return options
+    aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=t) for t in old_types])
+    return pulumi.ResourceOptions.merge(options, aliases)
 
 
 def chart(

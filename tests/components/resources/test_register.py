@@ -1,4 +1,4 @@
-"""register() sends the engine what pulumi-kubernetes' typed classes send, their old-API aliases included.
+"""register() and read() send the engine what pulumi-kubernetes' typed classes send, old-API aliases included.
 
 Each manifest is registered twice in one program under Pulumi's mocks, once through the typed class
 (`k8s.apps.v1.Deployment(...)`, as components did before) and once through `register()`, under two
@@ -21,7 +21,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.resources.register import register, type_token
+from components.resources.register import read, register, type_token
 from components.resources.typed_aliases import typed_aliases as lookup
 
 META = {"name": "web", "namespace": "shop", "labels": {"app.kubernetes.io/name": "web"}}
@@ -74,6 +74,11 @@ class CapturingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
+        self.requests[response.urn] = request
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
         self.requests[response.urn] = request
         return response
 
@@ -218,3 +223,22 @@ def test_the_type_token_is_the_providers() -> None:
     assert type_token("apps/v1", "Deployment") == "kubernetes:apps/v1:Deployment"
     crd = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
     assert type_token("monitoring.coreos.com/v1", "PrometheusRule") == crd
+
+
+def test_read_sends_what_the_typed_get_sends() -> None:
+    """components/resources/live.py reads the live Deployment: the same read step as `Deployment.get`."""
+
+    def program() -> None:
+        typed_parent = pulumi.ComponentResource("test:index:Typed", "parent")
+        k8s.apps.v1.Deployment.get("live", "shop/web", opts=pulumi.ResourceOptions(parent=typed_parent))
+        parent = pulumi.ComponentResource("test:index:Read", "parent")
+        read(
+            "live", "apps/v1", "Deployment", pulumi.Output.from_input("shop/web"), pulumi.ResourceOptions(parent=parent)
+        )
+
+    requests = run(program).requests
+    deployment = "kubernetes:apps/v1:Deployment"
+    before = requests[f"urn:pulumi:test::greenlight::test:index:Typed${deployment}::live"]
+    after = requests[f"urn:pulumi:test::greenlight::test:index:Read${deployment}::live"]
+    assert after.type == deployment and after.id == "shop/web" and after.version == before.version != ""
+    assert without(after, *CALL_SITE_FIELDS) == without(before, *CALL_SITE_FIELDS)
