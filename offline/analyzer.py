@@ -253,13 +253,19 @@ class PolicyPack:
             parent=r.parent,
         )
 
-    def request(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzeRequest:
+    def request(
+        self,
+        r: Resource,
+        properties: struct_pb2.Struct | None = None,
+        options: analyzer_pb2.AnalyzerResourceOptions | None = None,
+    ) -> analyzer_pb2.AnalyzeRequest:
+        """Remediate's and Analyze's request; `properties` and `options` where already made."""
         return analyzer_pb2.AnalyzeRequest(
             type=r.type,
             properties=properties if properties is not None else encode_inputs(r.inputs),
             urn=r.urn,
             name=r.name,
-            options=self._options(r),
+            options=options if options is not None else self._options(r),
         )
 
     def _apply(self, r: Resource, response: Any) -> list[Remediation]:
@@ -299,14 +305,19 @@ class PolicyPack:
         pairs = zip(resources, _in_order(calls), strict=True)
         return [self._violation(d, r.urn) for r, response in pairs for d in response.diagnostics]
 
-    def stack_item(self, r: Resource, properties: struct_pb2.Struct | None = None) -> analyzer_pb2.AnalyzerResource:
-        """The resource as AnalyzeStack sees it: inputs (`properties` where already encoded), options, graph."""
+    def stack_item(
+        self,
+        r: Resource,
+        properties: struct_pb2.Struct | None = None,
+        options: analyzer_pb2.AnalyzerResourceOptions | None = None,
+    ) -> analyzer_pb2.AnalyzerResource:
+        """The resource as AnalyzeStack sees it: inputs, options (each where already made), graph."""
         item = analyzer_pb2.AnalyzerResource(
             type=r.type,
             properties=properties if properties is not None else encode_inputs(r.inputs),
             urn=r.urn,
             name=r.name,
-            options=self._options(r),
+            options=options if options is not None else self._options(r),
             parent=r.parent,
             dependencies=r.dependencies,
         )

@@ -20,6 +20,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
+from pulumi.runtime.proto.analyzer_pb2 import AnalyzeRequest
 
 from offline.analyzer import PIPELINE_WINDOW, PolicyPack, Remediation, Violation, encode_inputs, stack_part
 from offline.engine import STACK_TYPE, Resource
@@ -38,7 +39,7 @@ class AnalysisStream:
         self.levels: dict[str, str] = {}
         self._queue: queue.SimpleQueue[tuple[Resource, struct_pb2.Struct | None] | None] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(PIPELINE_WINDOW)
-        self._encoded: dict[str, struct_pb2.Struct] = {}  # until the resource's Analyze is sent
+        self._requests: dict[str, AnalyzeRequest] = {}  # Remediate's, until the resource's Analyze is sent
         # Each analyzed resource's share of AnalyzeStack's request, as bytes: compact, and holding no message
         # of the program's (a struct the SDK sent keeps its whole request alive).
         self._parts: dict[str, bytes] = {}
@@ -77,8 +78,9 @@ class AnalysisStream:
             self._errors.append(err)
 
     def _send(self, resource: Resource, sent: struct_pb2.Struct | None) -> None:
-        encoded = self._encoded[resource.urn] = sent if sent is not None else encode_inputs(resource.inputs)
-        call = self.pack.stub.Remediate.future(self.pack.request(resource, encoded))
+        encoded = sent if sent is not None else encode_inputs(resource.inputs)
+        request = self._requests[resource.urn] = self.pack.request(resource, encoded)
+        call = self.pack.stub.Remediate.future(request)
         call.add_done_callback(partial(self._guarded, self._remediated, resource))
 
     def _guarded(self, step: Callable[[Resource, Any], None], resource: Resource, call: Any) -> None:
@@ -92,11 +94,11 @@ class AnalysisStream:
     def _remediated(self, resource: Resource, call: Any) -> None:
         """Applies the remediations, as the engine does before Analyze, then asks Analyze."""
         applied = self._remediations[resource.urn] = self.pack._apply(resource, call.result())
-        encoded = self._encoded.pop(resource.urn)
+        request = self._requests.pop(resource.urn)  # Analyze's request too, unless a remediation changed inputs
         if applied:
-            encoded = encode_inputs(resource.inputs)
-        analyze = self.pack.stub.Analyze.future(self.pack.request(resource, encoded))
-        self._parts[resource.urn] = stack_part(self.pack.stack_item(resource, encoded))
+            request = self.pack.request(resource, encode_inputs(resource.inputs), request.options)
+        analyze = self.pack.stub.Analyze.future(request)
+        self._parts[resource.urn] = stack_part(self.pack.stack_item(resource, request.properties, request.options))
         analyze.add_done_callback(partial(self._guarded, self._analyzed, resource))
 
     def _analyzed(self, resource: Resource, call: Any) -> None:

@@ -16,7 +16,7 @@ from components.contract import (
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
 )
-from components.rules.mixin import app_dashboards
+from components.rules.mixin import dashboard_uids
 from components.settings import AppSpec
 
 # Local ports of the port-forwards: Grafana's own default (3000), the others as in the cluster.
@@ -51,4 +51,4 @@ def port_forward_commands(context: str, monitoring_namespace: str) -> dict[str, 
 def dashboard_urls(spec: AppSpec) -> list[str]:
     """Grafana URLs of the app's dashboards (the `dashboards` output), at `alerting.grafanaUrl`: by
     default LOCAL_GRAFANA, the Grafana port-forward; the alerts' panel links use the same address."""
-    return [f"{spec.alerting.grafana_url}/d/{model['uid']}" for model in app_dashboards(spec).values()]
+    return [f"{spec.alerting.grafana_url}/d/{uid}" for uid in dashboard_uids(spec)]

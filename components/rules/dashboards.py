@@ -72,6 +72,11 @@ def app_dashboards(spec: AppSpec) -> dict[str, dict[str, Any]]:
     return {f"{spec.name}-{kind}.json": build(spec) for kind, build in _builders(spec).items()}
 
 
+def dashboard_uids(spec: AppSpec) -> list[str]:
+    """The uids of the app's dashboards (each model's `uid`), without building the models."""
+    return [kit.dashboard_uid(spec.name, kind) for kind in _builders(spec)]
+
+
 def alert_dashboard_urls(spec: AppSpec) -> dict[str, str]:
     """Alert name -> URL of the panel that explains it, for the dashboards this app has."""
     kinds = _builders(spec)

@@ -79,3 +79,7 @@ def alert_names(spec: AppSpec) -> list[str]:
 def app_dashboards(spec: AppSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard model, as the Grafana sidecar loads them."""
     return dashboards.app_dashboards(spec)
+
+
+def dashboard_uids(spec: AppSpec) -> list[str]:
+    return dashboards.dashboard_uids(spec)
