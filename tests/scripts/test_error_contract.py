@@ -64,6 +64,8 @@ CASES = [
     Case("benchmarks/preview.py", ["benchmarks/preview.py", "--stacks", "qa"], "no stack file for qa"),
     Case("benchmarks/policy_pack.py", ["benchmarks/policy_pack.py", "--resources", "0"], "allowed: 1 or more"),
     Case("benchmarks/scale_apps.py", ["benchmarks/scale_apps.py", "--apps", "-1"], "allowed: 1 or more"),
+    Case("benchmarks/memory_peak.py", ["benchmarks/memory_peak.py", "--apps", "0", "10"], "allowed: 1 or more"),
+    Case("benchmarks/memory_peak.py", ["benchmarks/memory_peak.py", "--apps", "10", "10"], "two different numbers"),
     Case("benchmarks/release_changes.py", ["benchmarks/release_changes.py", "--fast"], "unrecognized arguments"),
     Case(
         "components.settings.reference",
